@@ -1,0 +1,2 @@
+export * from './schemas.js';
+export { DEFAULTS } from './defaults.js';

@@ -1,0 +1,98 @@
+import { constants } from 'node:os';
+import { z } from 'zod';
+import { InvalidOptionsError } from '../errors/index.js';
+
+const SIGNAL_NAMES = Object.keys(constants.signals) as [string, ...string[]];
+
+export const SignalNameSchema = z.enum(SIGNAL_NAMES, {
+  error: (issue) => `unknown signal ${JSON.stringify(issue.input)}; use a name such as "SIGTERM" or "SIGINT"`,
+});
+
+export const StopOptionsSchema = z.strictObject({
+  /** First signal sent to the tree. */
+  signal: SignalNameSchema.optional(),
+  /** How long to wait after the first signal before SIGKILL. */
+  graceMs: z.number().int().nonnegative().optional(),
+});
+
+export const OutputOptionsSchema = z.strictObject({
+  /** Bytes of output kept per process (older bytes are evicted). */
+  maxBytes: z.number().int().positive().optional(),
+});
+
+export const OrphanPolicySchema = z.enum(['kill', 'keep']);
+
+export const ScopeSchema = z.strictObject({
+  kind: z.string().min(1, 'scope.kind must be a non-empty string such as "task", "mission" or "project"'),
+  id: z.string().min(1, 'scope.id must be a non-empty string'),
+});
+
+export const ManagerOptionsSchema = z.strictObject({
+  /** Processes started at once; further spawns wait in state `queued`. */
+  maxConcurrent: z.number().int().positive().optional(),
+  /** Live processes (queued included) the registry accepts; beyond it spawn throws LIMIT_REACHED. */
+  maxProcesses: z.number().int().positive().optional(),
+  /** Exited processes kept in the registry, with their output, before the oldest is removed. */
+  retainExited: z.number().int().nonnegative().optional(),
+  output: OutputOptionsSchema.optional(),
+  stop: StopOptionsSchema.optional(),
+  /** What to do with descendants still alive when a process exits on its own. */
+  orphans: OrphanPolicySchema.optional(),
+  /** After the leader exits, how long to wait for its pipes to close before looking for who holds them. */
+  drainMs: z.number().int().nonnegative().optional(),
+  /** After SIGKILL, how long to wait for the tree to disappear before reporting survivors. */
+  killTimeoutMs: z.number().int().positive().optional(),
+  /** Bytes of stderr kept for the exit record. */
+  stderrTailBytes: z.number().int().nonnegative().optional(),
+  /** SIGKILL every live tree if the host process exits without calling shutdown(). */
+  killOnHostExit: z.boolean().optional(),
+});
+
+export const SpawnOptionsSchema = z.strictObject({
+  command: z.string().min(1, 'command must be a non-empty string (the program to run; arguments go in args)'),
+  args: z.array(z.string()).optional(),
+  cwd: z.string().min(1).optional(),
+  /** Variables for the child; `undefined` removes an inherited one. */
+  env: z.record(z.string(), z.string().optional()).optional(),
+  /** Start from the host's environment (default true). */
+  inheritEnv: z.boolean().optional(),
+  /** Run through a shell; only when asked (true uses /bin/sh). */
+  shell: z.union([z.boolean(), z.string().min(1)]).optional(),
+  label: z.string().optional(),
+  type: z.enum(['command', 'service']).optional(),
+  scope: ScopeSchema.optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  timeoutMs: z.number().int().positive().optional(),
+  signal: z.instanceof(AbortSignal, { message: 'signal must be an AbortSignal' }).optional(),
+  stdin: z.enum(['pipe', 'ignore']).optional(),
+  output: OutputOptionsSchema.optional(),
+  stop: StopOptionsSchema.optional(),
+  orphans: OrphanPolicySchema.optional(),
+  drainMs: z.number().int().nonnegative().optional(),
+});
+
+export const ListFilterSchema = z.strictObject({
+  state: z.union([z.string(), z.array(z.string())]).optional(),
+  scope: z.strictObject({ kind: z.string().optional(), id: z.string().optional() }).optional(),
+  type: z.enum(['command', 'service']).optional(),
+  label: z.string().optional(),
+});
+
+export type SignalName = NodeJS.Signals;
+export type StopOptions = { signal?: SignalName; graceMs?: number };
+export type OutputOptions = z.infer<typeof OutputOptionsSchema>;
+export type OrphanPolicy = z.infer<typeof OrphanPolicySchema>;
+export type Scope = z.infer<typeof ScopeSchema>;
+export type ManagerOptions = Omit<z.input<typeof ManagerOptionsSchema>, 'stop'> & { stop?: StopOptions };
+export type SpawnOptions = Omit<z.input<typeof SpawnOptionsSchema>, 'stop'> & { stop?: StopOptions };
+export type ProcessType = 'command' | 'service';
+
+/** Validates `input` against `schema` or throws InvalidOptionsError naming every problem. */
+export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  throw new InvalidOptionsError(
+    what,
+    result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+  );
+}

@@ -1,0 +1,2 @@
+export * from './output-buffer.js';
+export { TailBuffer } from './tail-buffer.js';

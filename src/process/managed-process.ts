@@ -1,0 +1,525 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import {
+  NotRunningError,
+  NotSupportedError,
+  ProcwardError,
+  SpawnFailedError,
+  StdinFailedError,
+  StdinUnavailableError,
+  StopFailedError,
+  type Survivor,
+} from '../errors/index.js';
+import { SafeEmitter } from '../events/safe-emitter.js';
+import type { OrphanPolicy, ProcessType, Scope, StopOptions } from '../options/index.js';
+import { OutputBuffer, TailBuffer, type OutputChunk, type OutputStream } from '../output/index.js';
+import { StateMachine, isTerminal, type ProcessState, type StateChange, type StateReason, type StopReason } from '../state-machine/index.js';
+import { ProcessTree, terminateTree, type TerminateResult } from '../tree/index.js';
+import { childEnv } from './child-env.js';
+import { diagnoseSpawnError } from './spawn-error.js';
+import type { OrphansFound, ProcessEvents, ProcessExit, ProcessInfo } from './types.js';
+
+/** Spawn options after validation and defaults. */
+export interface ResolvedSpawnOptions {
+  command: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string | undefined> | undefined;
+  inheritEnv: boolean;
+  shell: boolean | string;
+  label: string | undefined;
+  type: ProcessType;
+  scope: Scope | undefined;
+  metadata: Record<string, unknown>;
+  timeoutMs: number | undefined;
+  signal: AbortSignal | undefined;
+  stdin: 'pipe' | 'ignore';
+  outputMaxBytes: number;
+  stop: Required<StopOptions>;
+  orphans: OrphanPolicy;
+  drainMs: number;
+  killTimeoutMs: number;
+  stderrTailBytes: number;
+}
+
+/** How a process reports to its manager; called after the process's own listeners. */
+export interface ProcessHooks {
+  state(p: ManagedProcess, change: StateChange): void;
+  output(p: ManagedProcess, chunk: OutputChunk): void;
+  exit(p: ManagedProcess, exit: ProcessExit): void;
+  error(p: ManagedProcess, error: ProcwardError): void;
+  orphans(p: ManagedProcess, found: OrphansFound): void;
+}
+
+function handled<T>(promise: Promise<T>): Promise<T> {
+  // The host may ignore a promise we hand out; it must never become an unhandled rejection.
+  promise.catch(() => {});
+  return promise;
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/**
+ * One supervised child process: its state machine, its output, its stdin and its stop.
+ * Created by ProcessManager.spawn; the manager owns the queue and the registry.
+ */
+export class ManagedProcess extends SafeEmitter<ProcessEvents> {
+  readonly id: string;
+  readonly output: OutputBuffer;
+  /** Resolves once the child is running; rejects if it fails to start or is stopped while queued. */
+  readonly started: Promise<void>;
+  /** Resolves with the exit record once the process and its tree are gone. Never rejects. */
+  readonly exited: Promise<ProcessExit>;
+
+  readonly #opts: ResolvedSpawnOptions;
+  readonly #hooks: ProcessHooks;
+  readonly #machine: StateMachine;
+  readonly #stderrTail: TailBuffer;
+  readonly #startedDeferred = deferred<void>();
+  readonly #exitedDeferred = deferred<ProcessExit>();
+  readonly #leaderGone = deferred<void>();
+  readonly #escalate = deferred<void>();
+  readonly #createdAt = Date.now();
+
+  #child: ChildProcess | undefined;
+  #tree: ProcessTree | undefined;
+  #startedAt: number | null = null;
+  #spawnedMono = 0;
+  #endedAt: number | null = null;
+  #exit: ProcessExit | null = null;
+  #code: number | null = null;
+  #signal: NodeJS.Signals | null = null;
+  #leaderExited = false;
+  #stdioOpen = 0;
+  #spawnError: SpawnFailedError | undefined;
+  #stopReason: StopReason | undefined;
+  #termination: Promise<TerminateResult> | undefined;
+  #terminating = false;
+  #survivors: Survivor[] = [];
+  #orphans: number[] = [];
+  #drainTimer: NodeJS.Timeout | undefined;
+  #timeoutTimer: NodeJS.Timeout | undefined;
+  #stdinEnded = false;
+  #onAbort: (() => void) | undefined;
+
+  /** @internal Use ProcessManager.spawn. */
+  constructor(id: string, options: ResolvedSpawnOptions, hooks: ProcessHooks) {
+    super();
+    this.id = id;
+    this.#opts = options;
+    this.#hooks = hooks;
+    this.#machine = new StateMachine('queued', id);
+    this.output = new OutputBuffer({ maxBytes: options.outputMaxBytes });
+    this.#stderrTail = new TailBuffer(options.stderrTailBytes);
+    this.started = handled(this.#startedDeferred.promise);
+    this.exited = this.#exitedDeferred.promise;
+    if (options.signal) {
+      // Listening from creation on: an abort while queued ends the process before it starts.
+      this.#onAbort = () => void this.#stopWith('abort', {}).catch(() => {});
+      options.signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  get state(): ProcessState {
+    return this.#machine.state;
+  }
+
+  get label(): string | undefined {
+    return this.#opts.label;
+  }
+
+  get type(): ProcessType {
+    return this.#opts.type;
+  }
+
+  get scope(): Scope | undefined {
+    return this.#opts.scope;
+  }
+
+  get info(): ProcessInfo {
+    const o = this.#opts;
+    return {
+      id: this.id,
+      command: o.command,
+      args: [...o.args],
+      cwd: o.cwd,
+      label: o.label,
+      type: o.type,
+      scope: o.scope ? { ...o.scope } : undefined,
+      metadata: { ...o.metadata },
+      state: this.state,
+      pid: this.pid,
+      stdin: o.stdin,
+      shell: o.shell,
+      createdAt: this.#createdAt,
+      startedAt: this.#startedAt,
+      endedAt: this.#endedAt,
+      outputBytes: this.output.end,
+      exit: this.#exit ? { ...this.#exit } : null,
+    };
+  }
+
+  /** The exit record once terminal, else null. */
+  get exit(): ProcessExit | null {
+    return this.#exit;
+  }
+
+  // ── lifecycle ──────────────────────────────────────────────────────────────
+
+  /** @internal Called by the manager when the queue lets this process start. Resolves when terminal. */
+  _start(): Promise<ProcessExit> {
+    if (this.state !== 'queued') return this.exited;
+    this.#transition('starting', 'start');
+    const o = this.#opts;
+    this.#spawnedMono = performance.now();
+    let child: ChildProcess;
+    try {
+      child = spawn(o.command, o.args, {
+        cwd: o.cwd,
+        env: childEnv(o.env, o.inheritEnv, this.id),
+        shell: o.shell,
+        // Its own session and process group: the tree can be signalled as one, and a terminal's
+        // Ctrl-C aimed at the host does not reach it.
+        detached: true,
+        stdio: [o.stdin, 'pipe', 'pipe'],
+        windowsHide: true,
+      });
+    } catch (err) {
+      // Synchronous throws are argument errors Node detects itself (e.g. a NUL byte in an argument).
+      queueMicrotask(() =>
+        this.#failSpawn(new SpawnFailedError(`Cannot spawn "${o.command}": ${(err as Error).message}`, 'other', { cause: err, processId: this.id })),
+      );
+      return this.exited;
+    }
+    this.#child = child;
+    if (child.pid !== undefined) this.#tree = new ProcessTree(child.pid, this.id);
+
+    child.once('spawn', this.#onSpawn);
+    child.on('error', this.#onChildError);
+    child.once('exit', this.#onLeaderExit);
+    this.#stdioOpen = 2;
+    child.stdout!.on('data', this.#onStdout);
+    child.stderr!.on('data', this.#onStderr);
+    child.stdout!.once('close', this.#onStdioClose);
+    child.stderr!.once('close', this.#onStdioClose);
+    if (child.stdin) {
+      child.stdin.on('error', this.#onStdinError);
+    }
+
+    if (o.timeoutMs !== undefined) {
+      this.#timeoutTimer = setTimeout(() => void this.#stopWith('timeout', {}).catch(() => {}), o.timeoutMs);
+    }
+    return this.exited;
+  }
+
+  /** @internal Ends a process that never left the queue. */
+  _cancelQueued(reason: StopReason): void {
+    if (this.state !== 'queued') return;
+    this.#stopReason = reason;
+    this.#startedDeferred.reject(new NotRunningError(`Process ${this.id} was stopped (${reason}) before it started.`, this.id));
+    this.#finalize();
+  }
+
+  readonly #onSpawn = (): void => {
+    this.#startedAt = Date.now();
+    if (this.state === 'starting') this.#transition('running', 'spawned');
+    this.#startedDeferred.resolve();
+  };
+
+  readonly #onChildError = (err: NodeJS.ErrnoException): void => {
+    if (this.#startedAt === null && (this.#child?.pid === undefined || (err as { syscall?: string }).syscall?.startsWith('spawn'))) {
+      void diagnoseSpawnError(err, this.#opts.command, this.#opts.cwd, this.id).then((e) => this.#failSpawn(e));
+      return;
+    }
+    this.#emitError(new ProcwardError('SPAWN_FAILED', `Child process error: ${err.message}`, { cause: err, processId: this.id }));
+  };
+
+  #failSpawn(error: SpawnFailedError): void {
+    if (this.#exit) return;
+    this.#spawnError = error;
+    this.#leaderExited = true;
+    this.#stdioOpen = 0;
+    this.#startedDeferred.reject(error);
+    this.#emitError(error);
+    this.#finalize();
+  }
+
+  readonly #onStdout = (data: Buffer): void => {
+    this.#deliver('stdout', data);
+  };
+
+  readonly #onStderr = (data: Buffer): void => {
+    this.#stderrTail.write(data);
+    this.#deliver('stderr', data);
+  };
+
+  #deliver(stream: OutputStream, data: Buffer): void {
+    const chunk = this.output.append(stream, data);
+    this.emit('output', chunk);
+    this.#hooks.output(this, chunk);
+  }
+
+  readonly #onStdioClose = (): void => {
+    this.#stdioOpen--;
+    if (this.#stdioOpen === 0) this.#maybeFinalize();
+  };
+
+  readonly #onLeaderExit = (code: number | null, signal: NodeJS.Signals | null): void => {
+    this.#leaderExited = true;
+    this.#code = code;
+    this.#signal = signal;
+    this.#tree?.leaderReaped();
+    this.#leaderGone.resolve();
+    clearTimeout(this.#timeoutTimer);
+    if (this.#termination) return; // a stop owns the rest of the sequence
+    // Exited on its own. Anything left in its group or holding its pipes is an orphan.
+    if (this.#tree?.groupAlive()) {
+      void this.#handleOrphans();
+    } else if (this.#stdioOpen > 0) {
+      this.#drainTimer = setTimeout(() => void this.#handleOrphans(), this.#opts.drainMs);
+    } else {
+      this.#maybeFinalize();
+    }
+  };
+
+  /** Descendants outlived the leader: report them, and by default stop them the way stop() would. */
+  async #handleOrphans(): Promise<void> {
+    const tree = this.#tree;
+    if (!tree || this.#termination || this.#exit) return;
+    const members = tree.collect();
+    if (members.length > 0) {
+      this.#orphans = members.map((m) => m.pid);
+      const found: OrphansFound = { pids: this.#orphans, policy: this.#opts.orphans };
+      this.emit('orphans', found);
+      this.#hooks.orphans(this, found);
+      if (this.#opts.orphans === 'kill') {
+        if (this.state === 'running' || this.state === 'paused') this.#transition('stopping', 'orphans');
+        const result = await this.#terminate(this.#opts.stop.signal, this.#opts.stop.graceMs);
+        this.#survivors = result.survivors;
+      }
+    }
+    this.#drainThenFinalize();
+  }
+
+  /** Gives the pipes a bounded time to close once nothing of ours should hold them, then closes them. */
+  #drainThenFinalize(): void {
+    if (this.#stdioOpen === 0) return this.#maybeFinalize();
+    clearTimeout(this.#drainTimer);
+    this.#drainTimer = setTimeout(() => {
+      // Whoever still holds the pipes is not ours to wait for (a kept orphan, a survivor).
+      this.#child?.stdout?.destroy();
+      this.#child?.stderr?.destroy();
+      this.#stdioOpen = 0;
+      this.#maybeFinalize();
+    }, this.#opts.drainMs);
+  }
+
+  #maybeFinalize(): void {
+    if (this.#exit || !this.#leaderExited || this.#stdioOpen > 0) return;
+    if (this.#terminating) return;
+    clearTimeout(this.#drainTimer);
+    this.#finalize();
+  }
+
+  #finalize(): void {
+    if (this.#exit) return;
+    clearTimeout(this.#timeoutTimer);
+    clearTimeout(this.#drainTimer);
+    if (this.#onAbort) this.#opts.signal?.removeEventListener('abort', this.#onAbort);
+    this.#child?.stdin?.destroy();
+    this.output.close();
+
+    let state: ProcessExit['state'];
+    let reason: StateReason;
+    if (this.#spawnError) {
+      state = 'failed';
+      reason = 'spawn-error';
+    } else if (this.#stopReason) {
+      reason = this.#stopReason;
+      state = this.#survivors.length > 0 ? 'failed' : 'stopped';
+    } else if (this.#signal !== null) {
+      state = 'failed';
+      reason = 'signal';
+    } else {
+      reason = 'exit';
+      state = this.#code === 0 && this.#survivors.length === 0 ? 'completed' : 'failed';
+    }
+    this.#endedAt = Date.now();
+    const exit: ProcessExit = {
+      state,
+      code: this.#code,
+      signal: this.#signal,
+      reason,
+      startedAt: this.#startedAt,
+      endedAt: this.#endedAt,
+      durationMs: this.#startedAt === null ? null : Math.round((performance.now() - this.#spawnedMono) * 1000) / 1000,
+      stderrTail: this.#stderrTail.toString(),
+      orphans: this.#orphans,
+      survivors: this.#survivors,
+      ...(this.#spawnError ? { error: { code: this.#spawnError.code, message: this.#spawnError.message } } : {}),
+    };
+    this.#exit = exit;
+    this.#transition(state, reason);
+    this.#exitedDeferred.resolve(exit);
+    this.emit('exit', exit);
+    this.#hooks.exit(this, exit);
+  }
+
+  #transition(to: ProcessState, reason: StateReason): void {
+    const change = this.#machine.transition(to, reason);
+    this.emit('state', change);
+    this.#hooks.state(this, change);
+  }
+
+  #emitError(error: ProcwardError): void {
+    this.emit('error', error);
+    this.#hooks.error(this, error);
+  }
+
+  // ── control ────────────────────────────────────────────────────────────────
+
+  /**
+   * Signals the whole tree (default SIGTERM), waits the grace period, then SIGKILLs what is left.
+   * Resolves with the exit record once the leader is reaped and no member of the tree is alive;
+   * rejects with StopFailedError naming the survivors if something outlives SIGKILL.
+   */
+  stop(options: StopOptions = {}): Promise<ProcessExit> {
+    return handled(this.#stopWith('stop', options));
+  }
+
+  /** SIGKILL the whole tree now. */
+  kill(): Promise<ProcessExit> {
+    return handled(this.#stopWith('kill', { signal: 'SIGKILL' }));
+  }
+
+  /** @internal Stop with a given reason (scope, shutdown, …). */
+  _stop(reason: StopReason, options: StopOptions = {}): Promise<ProcessExit> {
+    return handled(this.#stopWith(reason, options));
+  }
+
+  async #stopWith(reason: StopReason, options: StopOptions): Promise<ProcessExit> {
+    if (this.#exit) return this.#exit;
+    if (this.state === 'queued') {
+      this._cancelQueued(reason);
+      return this.exited;
+    }
+    const signal = options.signal ?? this.#opts.stop.signal;
+    if (this.#termination || this.#leaderExited || !this.#tree) {
+      // Already stopping (or cleaning up after its own exit): a kill cuts the grace short.
+      if (signal === 'SIGKILL') this.#escalate.resolve();
+      return this.#awaitEnd();
+    }
+    this.#stopReason = reason;
+    this.#transition('stopping', reason);
+    const result = await this.#terminate(signal, options.graceMs ?? this.#opts.stop.graceMs);
+    this.#survivors = result.survivors;
+    if (this.#leaderExited) this.#drainThenFinalize();
+    return this.#awaitEnd();
+  }
+
+  #terminate(signal: NodeJS.Signals, graceMs: number): Promise<TerminateResult> {
+    this.#terminating = true;
+    this.#termination = terminateTree(
+      this.#tree!,
+      { signal, graceMs, killTimeoutMs: this.#opts.killTimeoutMs },
+      { leaderGone: this.#leaderGone.promise, escalate: this.#escalate.promise },
+    ).finally(() => {
+      this.#terminating = false;
+    });
+    return this.#termination;
+  }
+
+  async #awaitEnd(): Promise<ProcessExit> {
+    if (this.#termination) {
+      const result = await this.#termination;
+      if (result.survivors.length > 0) throw new StopFailedError(result.survivors, this.id);
+    }
+    return this.exited;
+  }
+
+  /** SIGSTOP the whole tree; state `paused`. */
+  pause(): void {
+    if (this.state !== 'running' || !this.#tree) {
+      throw new NotRunningError(`Cannot pause process ${this.id}: it is ${this.state}; only a running process can be paused.`, this.id);
+    }
+    this.#tree.signal(this.#tree.collect(), 'SIGSTOP');
+    this.#transition('paused', 'pause');
+  }
+
+  /** SIGCONT the whole tree; state `running`. */
+  resume(): void {
+    if (this.state !== 'paused' || !this.#tree) {
+      throw new NotRunningError(`Cannot resume process ${this.id}: it is ${this.state}; only a paused process can be resumed.`, this.id);
+    }
+    this.#tree.signal(this.#tree.collect(), 'SIGCONT');
+    this.#transition('running', 'resume');
+  }
+
+  /**
+   * Writes to the child's stdin. Throws at once if stdin cannot take data (not piped, ended, or the
+   * process is not running); the promise settles when the data is handed to the OS.
+   */
+  write(data: string | Uint8Array): Promise<void> {
+    const stdin = this.#writableStdin('write to');
+    const done = deferred<void>();
+    stdin.write(data, (err) => (err ? done.reject(new StdinFailedError(`Writing to stdin of ${this.id} failed: ${err.message}`, err, this.id)) : done.resolve()));
+    return handled(done.promise);
+  }
+
+  /** Closes the child's stdin (end of input). */
+  end(): void {
+    const stdin = this.#writableStdin('end');
+    this.#stdinEnded = true;
+    stdin.end();
+  }
+
+  #writableStdin(what: string): NonNullable<ChildProcess['stdin']> {
+    if (this.#opts.stdin !== 'pipe') {
+      throw new StdinUnavailableError(`Cannot ${what} stdin of ${this.id}: it was spawned with stdin "ignore"; pass stdin: 'pipe' to spawn.`, this.id);
+    }
+    if (this.state === 'queued' || (this.state === 'starting' && !this.#child)) {
+      throw new NotRunningError(`Cannot ${what} stdin of ${this.id}: it has not started yet (state ${this.state}); await p.started first.`, this.id);
+    }
+    if (isTerminal(this.state) || this.#leaderExited || !this.#child?.stdin) {
+      throw new NotRunningError(`Cannot ${what} stdin of ${this.id}: the process has exited (state ${this.state}).`, this.id);
+    }
+    if (this.#stdinEnded || this.#child.stdin.writableEnded) {
+      throw new StdinUnavailableError(`Cannot ${what} stdin of ${this.id}: stdin was already closed with end().`, this.id);
+    }
+    return this.#child.stdin;
+  }
+
+  readonly #onStdinError = (err: Error): void => {
+    // EPIPE when the child closed its stdin; without a listener this would crash the host.
+    this.#emitError(new StdinFailedError(`stdin of ${this.id} failed: ${err.message}`, err, this.id));
+  };
+
+  /** Resizes the terminal of a PTY process. Pipe processes have no terminal. */
+  resize(cols: number, rows: number): void {
+    if (isTerminal(this.state)) {
+      throw new NotRunningError(`Cannot resize ${this.id}: the process has exited (state ${this.state}).`, this.id);
+    }
+    throw new NotSupportedError(`Cannot resize ${this.id} to ${cols}x${rows}: it runs on pipes, not a pseudo-terminal; spawn with pty: true to get one.`, this.id);
+  }
+
+  /** @internal Last-resort SIGKILL of the tree, synchronous, for the host's `exit` hook. */
+  _killSync(): void {
+    if (!this.#tree || this.#exit) return;
+    try {
+      this.#tree.signal(this.#tree.collect(), 'SIGKILL');
+    } catch {
+      /* the host is exiting; nothing more can be done */
+    }
+  }
+}

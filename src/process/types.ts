@@ -1,0 +1,63 @@
+import type { ProcwardError, Survivor } from '../errors/index.js';
+import type { OrphanPolicy, ProcessType, Scope } from '../options/index.js';
+import type { OutputChunk } from '../output/index.js';
+import type { ProcessState, StateChange, StateReason } from '../state-machine/index.js';
+
+/** How a process ended. Plain data: JSON-serialisable. */
+export interface ProcessExit {
+  state: Extract<ProcessState, 'completed' | 'failed' | 'stopped'>;
+  /** Exit code of the leader, null when it was killed by a signal or never ran. */
+  code: number | null;
+  /** Signal that ended the leader, null when it exited with a code. */
+  signal: NodeJS.Signals | null;
+  /** `exit` / `signal` / `spawn-error` on its own; `stop`, `kill`, `timeout`, `abort`, `scope`, `shutdown` when ended by the library. */
+  reason: StateReason;
+  /** When the process was running, ms since the epoch; null if it never started. */
+  startedAt: number | null;
+  endedAt: number;
+  /** From spawn to the end, on the monotonic clock; null if it never started. */
+  durationMs: number | null;
+  /** The last few KB of stderr, so that a failure comes with its reason. */
+  stderrTail: string;
+  /** Descendants found alive after the leader exited on its own. */
+  orphans: number[];
+  /** Members that outlived SIGKILL (see StopFailedError). */
+  survivors: Survivor[];
+  /** Why it failed to start, for `spawn-error`. */
+  error?: { code: string; message: string };
+}
+
+/** A plain, JSON-serialisable snapshot of a process. */
+export interface ProcessInfo {
+  id: string;
+  command: string;
+  args: string[];
+  cwd: string;
+  label: string | undefined;
+  type: ProcessType;
+  scope: Scope | undefined;
+  metadata: Record<string, unknown>;
+  state: ProcessState;
+  pid: number | undefined;
+  stdin: 'pipe' | 'ignore';
+  shell: boolean | string;
+  createdAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  /** Total bytes of output so far (also the offset of the next byte). */
+  outputBytes: number;
+  exit: ProcessExit | null;
+}
+
+export interface OrphansFound {
+  pids: number[];
+  policy: OrphanPolicy;
+}
+
+export interface ProcessEvents {
+  state: [change: StateChange];
+  output: [chunk: OutputChunk];
+  exit: [exit: ProcessExit];
+  error: [error: ProcwardError];
+  orphans: [found: OrphansFound];
+}

@@ -1,0 +1,275 @@
+import { randomUUID } from 'node:crypto';
+import PQueue from 'p-queue';
+import { LimitReachedError, NotFoundError, ShuttingDownError, StopFailedError, type ProcwardError, type Survivor } from '../errors/index.js';
+import { SafeEmitter } from '../events/safe-emitter.js';
+import {
+  DEFAULTS,
+  ListFilterSchema,
+  ManagerOptionsSchema,
+  SpawnOptionsSchema,
+  StopOptionsSchema,
+  parseOptions,
+  type ManagerOptions,
+  type Scope,
+  type SpawnOptions,
+  type StopOptions,
+} from '../options/index.js';
+import type { OutputChunk } from '../output/index.js';
+import { ManagedProcess, type ProcessHooks, type ResolvedSpawnOptions } from '../process/managed-process.js';
+import type { OrphansFound, ProcessExit } from '../process/types.js';
+import { isTerminal, type ProcessState, type StateChange, type StopReason } from '../state-machine/index.js';
+import { guardHostExit, releaseHostExit } from './host-exit.js';
+import { matches, type ListFilter } from './list-filter.js';
+
+export interface ManagerEvents {
+  spawn: [process: ManagedProcess];
+  state: [process: ManagedProcess, change: StateChange];
+  output: [process: ManagedProcess, chunk: OutputChunk];
+  exit: [process: ManagedProcess, exit: ProcessExit];
+  orphans: [process: ManagedProcess, found: OrphansFound];
+  remove: [process: ManagedProcess];
+  error: [error: ProcwardError];
+}
+
+interface ResolvedManagerOptions {
+  maxConcurrent: number;
+  maxProcesses: number;
+  retainExited: number;
+  outputMaxBytes: number;
+  stop: Required<StopOptions>;
+  orphans: 'kill' | 'keep';
+  drainMs: number;
+  killTimeoutMs: number;
+  stderrTailBytes: number;
+  killOnHostExit: boolean;
+}
+
+/**
+ * The registry of every process a host runs: spawns them (through a concurrency queue), knows
+ * their state, scope and output, stops them one by one, by scope or all at once, and on shutdown
+ * leaves nothing running.
+ */
+export class ProcessManager extends SafeEmitter<ManagerEvents> {
+  readonly #opts: ResolvedManagerOptions;
+  readonly #processes = new Map<string, ManagedProcess>();
+  readonly #retained: ManagedProcess[] = []; // exited, oldest first
+  readonly #queue: PQueue | undefined;
+  readonly #hooks: ProcessHooks;
+  #live = 0;
+  #shutdown: Promise<void> | undefined;
+  #idle: (() => void)[] = [];
+
+  constructor(options: ManagerOptions = {}) {
+    super();
+    const o = parseOptions(ManagerOptionsSchema, options, 'ProcessManager options');
+    this.#opts = {
+      maxConcurrent: o.maxConcurrent ?? Number.POSITIVE_INFINITY,
+      maxProcesses: o.maxProcesses ?? Number.POSITIVE_INFINITY,
+      retainExited: o.retainExited ?? DEFAULTS.retainExited,
+      outputMaxBytes: o.output?.maxBytes ?? DEFAULTS.outputMaxBytes,
+      stop: {
+        signal: (o.stop?.signal as NodeJS.Signals | undefined) ?? DEFAULTS.stopSignal,
+        graceMs: o.stop?.graceMs ?? DEFAULTS.graceMs,
+      },
+      orphans: o.orphans ?? DEFAULTS.orphans,
+      drainMs: o.drainMs ?? DEFAULTS.drainMs,
+      killTimeoutMs: o.killTimeoutMs ?? DEFAULTS.killTimeoutMs,
+      stderrTailBytes: o.stderrTailBytes ?? DEFAULTS.stderrTailBytes,
+      killOnHostExit: o.killOnHostExit ?? true,
+    };
+    if (Number.isFinite(this.#opts.maxConcurrent)) this.#queue = new PQueue({ concurrency: this.#opts.maxConcurrent });
+    this.#hooks = {
+      state: (p, change) => this.emit('state', p, change),
+      output: (p, chunk) => this.emit('output', p, chunk),
+      exit: (p, exit) => this.#onExit(p, exit),
+      error: (_p, error) => this.emit('error', error),
+      orphans: (p, found) => this.emit('orphans', p, found),
+    };
+  }
+
+  /** Live processes (queued, starting, running, paused, stopping). */
+  get liveCount(): number {
+    return this.#live;
+  }
+
+  get isShuttingDown(): boolean {
+    return this.#shutdown !== undefined;
+  }
+
+  /**
+   * Registers and starts a process (or queues it behind maxConcurrent). Throws INVALID_OPTIONS,
+   * LIMIT_REACHED or SHUTTING_DOWN synchronously; a failure to start is reported on the process
+   * (`started` rejects, state `failed`, an `error` event), never thrown into the host.
+   */
+  spawn(options: SpawnOptions): ManagedProcess {
+    if (this.#shutdown) throw new ShuttingDownError();
+    const o = parseOptions(SpawnOptionsSchema, options, 'spawn options');
+    if (this.#live >= this.#opts.maxProcesses) throw new LimitReachedError(this.#opts.maxProcesses);
+    const m = this.#opts;
+    const resolved: ResolvedSpawnOptions = {
+      command: o.command,
+      args: o.args ?? [],
+      cwd: o.cwd ?? process.cwd(),
+      env: o.env,
+      inheritEnv: o.inheritEnv ?? true,
+      shell: o.shell ?? false,
+      label: o.label,
+      type: o.type ?? 'command',
+      scope: o.scope,
+      metadata: o.metadata ?? {},
+      timeoutMs: o.timeoutMs,
+      signal: o.signal,
+      stdin: o.stdin ?? 'ignore',
+      outputMaxBytes: o.output?.maxBytes ?? m.outputMaxBytes,
+      stop: {
+        signal: (o.stop?.signal as NodeJS.Signals | undefined) ?? m.stop.signal,
+        graceMs: o.stop?.graceMs ?? m.stop.graceMs,
+      },
+      orphans: o.orphans ?? m.orphans,
+      drainMs: o.drainMs ?? m.drainMs,
+      killTimeoutMs: m.killTimeoutMs,
+      stderrTailBytes: m.stderrTailBytes,
+    };
+    const p = new ManagedProcess(randomUUID(), resolved, this.#hooks);
+    this.#processes.set(p.id, p);
+    if (++this.#live === 1 && this.#opts.killOnHostExit) guardHostExit(this);
+    this.emit('spawn', p);
+    if (o.signal?.aborted) {
+      p._cancelQueued('abort');
+    } else if (!this.#queue) {
+      void p._start();
+    } else {
+      this.#enqueue(p);
+    }
+    return p;
+  }
+
+  #enqueue(p: ManagedProcess): void {
+    const queue = this.#queue!;
+    const hasSlot = queue.pending < queue.concurrency && queue.size === 0;
+    void queue.add(async () => {
+      // A queued spawn starts in its own macrotask: a burst leaving the queue is spread over
+      // event-loop turns instead of blocking the host for the sum of the spawns.
+      if (!hasSlot) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (p.state !== 'queued') return; // stopped while it waited
+      await p._start();
+    });
+  }
+
+  get(id: string): ManagedProcess | undefined {
+    return this.#processes.get(id);
+  }
+
+  /** Processes in the registry (live and retained), oldest first, optionally filtered. */
+  list(filter: ListFilter = {}): ManagedProcess[] {
+    const f = parseOptions(ListFilterSchema, filter, 'list filter') as ListFilter;
+    const out: ManagedProcess[] = [];
+    for (const p of this.#processes.values()) if (matches(p, f)) out.push(p);
+    return out;
+  }
+
+  /** Stops one process by id; rejects with NOT_FOUND for an unknown id. */
+  stop(id: string, options?: StopOptions): Promise<ProcessExit> {
+    const p = this.#processes.get(id);
+    if (!p) return handledReject(new NotFoundError(id));
+    return p.stop(parseOptions(StopOptionsSchema, options, 'stop options') as StopOptions);
+  }
+
+  /** Stops every live process of a scope (`{ kind, id }`; either part may be left out to match more). */
+  stopScope(scope: Partial<Scope>, options?: StopOptions): Promise<ProcessExit[]> {
+    const live = this.list({ scope }).filter((p) => !isTerminal(p.state));
+    return this.#stopMany(live, 'scope', options);
+  }
+
+  /** Stops every live process. */
+  stopAll(options?: StopOptions): Promise<ProcessExit[]> {
+    return this.#stopMany(this.#liveProcesses(), 'stop', options);
+  }
+
+  /**
+   * Refuses new spawns, stops everything (queued ones never start), and resolves when no child of
+   * this manager is left. Idempotent.
+   */
+  shutdown(options?: StopOptions): Promise<void> {
+    if (!this.#shutdown) {
+      this.#shutdown = (async () => {
+        try {
+          await this.#stopMany(this.#liveProcesses(), 'shutdown', options).catch((err: unknown) => {
+            this.emit('error', err as ProcwardError);
+          });
+          await this.#whenIdle();
+        } finally {
+          releaseHostExit(this);
+        }
+      })();
+      this.#shutdown.catch(() => {});
+    }
+    return this.#shutdown;
+  }
+
+  /** Removes an exited process from the registry (its output goes with it). */
+  remove(id: string): boolean {
+    const p = this.#processes.get(id);
+    if (!p || !isTerminal(p.state)) return false;
+    this.#processes.delete(id);
+    const at = this.#retained.indexOf(p);
+    if (at >= 0) this.#retained.splice(at, 1);
+    this.emit('remove', p);
+    return true;
+  }
+
+  /** @internal SIGKILL every live tree synchronously (the host is exiting). */
+  _killAllSync(): void {
+    for (const p of this.#liveProcesses()) p._killSync();
+  }
+
+  #liveProcesses(): ManagedProcess[] {
+    const out: ManagedProcess[] = [];
+    for (const p of this.#processes.values()) if (!isTerminal(p.state)) out.push(p);
+    return out;
+  }
+
+  async #stopMany(list: ManagedProcess[], reason: StopReason, options?: StopOptions): Promise<ProcessExit[]> {
+    const opts = parseOptions(StopOptionsSchema, options, 'stop options') as StopOptions;
+    const settled = await Promise.allSettled(list.map((p) => p._stop(reason, opts)));
+    const exits: ProcessExit[] = [];
+    const survivors: Survivor[] = [];
+    for (const s of settled) {
+      if (s.status === 'fulfilled') exits.push(s.value);
+      else if (s.reason instanceof StopFailedError) survivors.push(...s.reason.survivors);
+      else throw s.reason;
+    }
+    if (survivors.length > 0) throw new StopFailedError(survivors);
+    return exits;
+  }
+
+  #onExit(p: ManagedProcess, exit: ProcessExit): void {
+    this.#live--;
+    this.emit('exit', p, exit);
+    this.#retained.push(p);
+    while (this.#retained.length > this.#opts.retainExited) {
+      const old = this.#retained.shift()!;
+      this.#processes.delete(old.id);
+      this.emit('remove', old);
+    }
+    if (this.#live === 0) {
+      releaseHostExit(this);
+      const waiters = this.#idle;
+      this.#idle = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  #whenIdle(): Promise<void> {
+    if (this.#live === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+}
+
+function handledReject<T>(error: Error): Promise<T> {
+  const p = Promise.reject(error);
+  p.catch(() => {});
+  return p as Promise<T>;
+}
+
+export type { ProcessState };

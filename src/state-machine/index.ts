@@ -1,0 +1,2 @@
+export * from './states.js';
+export { StateMachine } from './state-machine.js';

@@ -1,0 +1,81 @@
+/**
+ * The lifecycle of a managed process as an explicit table. Hosts render it, tests assert on it,
+ * and the runtime refuses anything the table does not list.
+ */
+export const PROCESS_STATES = [
+  'queued',
+  'starting',
+  'running',
+  'paused',
+  'stopping',
+  'backoff',
+  'completed',
+  'failed',
+  'stopped',
+] as const;
+
+export type ProcessState = (typeof PROCESS_STATES)[number];
+
+/** States a process never leaves. */
+export const TERMINAL_STATES: readonly ProcessState[] = Object.freeze(['completed', 'failed', 'stopped']);
+
+/** States in which a process (or its tree) may be alive. */
+export const LIVE_STATES: readonly ProcessState[] = Object.freeze(['starting', 'running', 'paused', 'stopping']);
+
+/**
+ * from → allowed targets.
+ * - `completed`: exited 0 on its own; `failed`: spawn error, non-zero exit or a signal it did not get from us;
+ *   `stopped`: ended by stop, kill, timeout, abort, scope or shutdown (the exit reason says which).
+ * - `stopping → completed | failed`: a process that exited on its own while the library cleaned up
+ *   descendants it left behind keeps the verdict of its own exit.
+ * - `backoff` belongs to the restart policy: a process that ended waits there before starting again.
+ */
+export const TRANSITIONS: Readonly<Record<ProcessState, readonly ProcessState[]>> = Object.freeze({
+  queued: ['starting', 'stopped'],
+  starting: ['running', 'stopping', 'failed'],
+  running: ['paused', 'stopping', 'backoff', 'completed', 'failed'],
+  paused: ['running', 'stopping', 'completed', 'failed'],
+  stopping: ['stopped', 'failed', 'completed', 'backoff'],
+  backoff: ['starting', 'stopped'],
+  completed: [],
+  failed: [],
+  stopped: [],
+});
+
+export function canTransition(from: ProcessState, to: ProcessState): boolean {
+  return TRANSITIONS[from]?.includes(to) ?? false;
+}
+
+export function isTerminal(state: ProcessState): boolean {
+  return state === 'completed' || state === 'failed' || state === 'stopped';
+}
+
+/** Why a process is in its state; carried by every `state` event and by the exit record. */
+export type StateReason =
+  | 'queued'
+  | 'start'
+  | 'spawned'
+  | 'pause'
+  | 'resume'
+  | 'exit'
+  | 'signal'
+  | 'spawn-error'
+  | 'orphans'
+  | 'stop'
+  | 'kill'
+  | 'timeout'
+  | 'abort'
+  | 'scope'
+  | 'shutdown'
+  | 'restart';
+
+/** Reasons that end a process on the library's initiative (its terminal state is `stopped`). */
+export type StopReason = 'stop' | 'kill' | 'timeout' | 'abort' | 'scope' | 'shutdown';
+
+export interface StateChange {
+  from: ProcessState;
+  to: ProcessState;
+  reason: StateReason;
+  /** Wall-clock time of the transition, ms since the epoch. */
+  at: number;
+}

@@ -1,0 +1,127 @@
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { uptime } from 'node:os';
+
+/** One row of the system's process table: what is needed to walk a tree and tell a pid reuse. */
+export interface ProcEntry {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  /** Kernel state letter: R, S, D, T, Z, … */
+  state: string;
+  /** Start time in clock ticks since boot; with the pid it identifies a process for its lifetime. */
+  startTicks: number;
+  comm: string;
+}
+
+export const HAS_PROC = process.platform === 'linux';
+const CLOCK_TICKS = 100; // USER_HZ: 100 on every Linux ABI Node supports
+
+// One buffer for every stat read: the scan runs synchronously, so it is never shared.
+const statBuf = Buffer.allocUnsafe(4096);
+
+/**
+ * Parses /proc/<pid>/stat. The command name is in parentheses and may itself contain spaces
+ * and parentheses, so fields are read after the last ')'.
+ */
+function parseStat(pid: number, text: string): ProcEntry | undefined {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < 0) return undefined;
+  const f = text.slice(close + 2).split(' ', 20);
+  // After the comm: state(0) ppid(1) pgrp(2) session(3) … starttime(19)
+  return {
+    pid,
+    ppid: Number(f[1]),
+    pgid: Number(f[2]),
+    sid: Number(f[3]),
+    state: f[0] ?? '?',
+    startTicks: Number(f[19]),
+    comm: text.slice(open + 1, close),
+  };
+}
+
+function readStat(pid: number): ProcEntry | undefined {
+  let fd: number;
+  try {
+    fd = openSync(`/proc/${pid}/stat`, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const n = readSync(fd, statBuf, 0, statBuf.length, 0);
+    return parseStat(pid, statBuf.toString('latin1', 0, n));
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The current state of one pid, or undefined when no such process exists. */
+export function readProcEntry(pid: number): ProcEntry | undefined {
+  if (HAS_PROC) return readStat(pid);
+  return readProcTable().get(pid);
+}
+
+/** A snapshot of every process on the machine (Linux: /proc, elsewhere: one `ps` run). */
+export function readProcTable(): Map<number, ProcEntry> {
+  if (process.platform === 'win32') return new Map(); // no ps and no process groups: see tree-kill in process-tree
+  return HAS_PROC ? readLinuxTable() : readPsTable();
+}
+
+function readLinuxTable(): Map<number, ProcEntry> {
+  const table = new Map<number, ProcEntry>();
+  for (const name of readdirSync('/proc')) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    const pid = Number(name);
+    const entry = readStat(pid);
+    if (entry) table.set(pid, entry);
+  }
+  return table;
+}
+
+function readPsTable(): Map<number, ProcEntry> {
+  const table = new Map<number, ProcEntry>();
+  const out = spawnSync('ps', ['-A', '-o', 'pid=,ppid=,pgid=,sess=,stat=,lstart=,comm='], { encoding: 'utf8' });
+  for (const line of (out.stdout ?? '').split('\n')) {
+    const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\w{3}\s+\w{3}\s+\d+\s+[\d:]+\s+\d+)\s+(.*)$/.exec(line);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    table.set(pid, {
+      pid,
+      ppid: Number(m[2]),
+      pgid: Number(m[3]),
+      sid: Number(m[4]),
+      state: m[5]!.charAt(0),
+      startTicks: Math.floor(Date.parse(m[6]!) / 10),
+      comm: m[7] ?? '',
+    });
+  }
+  return table;
+}
+
+export function isDeadState(state: string): boolean {
+  return state === 'Z' || state === 'X' || state === 'x';
+}
+
+/** A lower bound of the start ticks of a process spawned now; cheap (one clock read, no I/O). */
+export function startTicksLowerBound(): number {
+  if (!HAS_PROC) return 0;
+  return Math.max(0, Math.floor((uptime() - 2) * CLOCK_TICKS));
+}
+
+/** Whether /proc/<pid>/environ holds the given `NAME=value` entry. */
+export function environHas(pid: number, needle: Buffer): boolean {
+  if (!HAS_PROC) return false;
+  let env: Buffer;
+  try {
+    env = readFileSync(`/proc/${pid}/environ`);
+  } catch {
+    return false;
+  }
+  const at = env.indexOf(needle);
+  return at === 0 || (at > 0 && env[at - 1] === 0);
+}

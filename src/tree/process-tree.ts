@@ -1,0 +1,126 @@
+import treeKill from 'tree-kill';
+import { environHas, HAS_PROC, isDeadState, readProcEntry, readProcTable, startTicksLowerBound, type ProcEntry } from './proc-table.js';
+
+/** Environment variable every child gets; its value names the tree, so members that left it can still be found. */
+export const TREE_ENV = 'PROCWARD_TREE';
+
+/**
+ * Everything needed to find the members of one spawned process's tree, alive or orphaned.
+ *
+ * The leader leads its own session and process group (spawned with setsid), so members are:
+ * 1. the leader, while it is not reaped;
+ * 2. anything in its process group or session: background jobs, even once reparented to init;
+ * 3. descendants of those by parent links: children that called setsid are found while their parent lives;
+ * 4. processes carrying the tree's environment marker: what left both the session and its parent
+ *    (a double-forked daemon) is still recognised;
+ * 5. members seen by an earlier scan, recognised by pid and start time so a reused pid is not.
+ */
+export class ProcessTree {
+  readonly leaderPid: number;
+  readonly #marker: Buffer;
+  readonly #notBefore: number;
+  readonly #known = new Map<number, number>(); // pid → start ticks
+  #leaderReaped = false;
+
+  constructor(leaderPid: number, treeId: string, notBeforeTicks = startTicksLowerBound()) {
+    this.leaderPid = leaderPid;
+    this.#marker = Buffer.from(`${TREE_ENV}=${treeId}\0`);
+    this.#notBefore = notBeforeTicks;
+  }
+
+  /** Called when the leader has been reaped: its pid no longer names it. */
+  leaderReaped(): void {
+    this.#leaderReaped = true;
+    this.#known.delete(this.leaderPid);
+  }
+
+  get isLeaderReaped(): boolean {
+    return this.#leaderReaped;
+  }
+
+  /** Live members now, leader included while not reaped. Updates the set of known members. */
+  collect(): ProcEntry[] {
+    const table = readProcTable();
+    const leader = this.leaderPid;
+    const members = new Map<number, ProcEntry>();
+    const children = new Map<number, ProcEntry[]>();
+    for (const e of table.values()) {
+      let list = children.get(e.ppid);
+      if (!list) children.set(e.ppid, (list = []));
+      list.push(e);
+      if (e.pid === process.pid) continue;
+      if ((e.pid === leader && !this.#leaderReaped) || e.pgid === leader || e.sid === leader) members.set(e.pid, e);
+    }
+    for (const [pid, ticks] of this.#known) {
+      const e = table.get(pid);
+      if (e && e.startTicks === ticks) members.set(pid, e);
+    }
+    if (HAS_PROC) {
+      for (const e of table.values()) {
+        if (members.has(e.pid) || e.startTicks < this.#notBefore || e.ppid === 2 || e.pid <= 2 || e.pid === process.pid) continue;
+        if (isDeadState(e.state)) continue;
+        if (environHas(e.pid, this.#marker)) members.set(e.pid, e);
+      }
+    }
+    // Close over parent links.
+    const queue = [...members.values()];
+    while (queue.length > 0) {
+      const e = queue.pop()!;
+      for (const c of children.get(e.pid) ?? []) {
+        if (members.has(c.pid) || c.pid === process.pid) continue;
+        members.set(c.pid, c);
+        queue.push(c);
+      }
+    }
+    const live: ProcEntry[] = [];
+    for (const e of members.values()) {
+      if (isDeadState(e.state)) continue;
+      live.push(e);
+      this.#known.set(e.pid, e.startTicks);
+    }
+    return live;
+  }
+
+  /** Whether a member found earlier is still alive (a zombie counts as dead: it holds nothing). */
+  isAlive(member: ProcEntry): boolean {
+    if (member.pid === this.leaderPid && !this.#leaderReaped) return true;
+    const now = readProcEntry(member.pid);
+    return now !== undefined && now.startTicks === member.startTicks && !isDeadState(now.state);
+  }
+
+  /** Sends `signal` to the process group and to every member given. Returns pids that got it. */
+  signal(members: readonly ProcEntry[], signal: NodeJS.Signals): number[] {
+    const sent: number[] = [];
+    if (process.platform === 'win32') {
+      // Windows has no process groups to signal; tree-kill walks the tree with taskkill /T.
+      treeKill(this.leaderPid, signal);
+      return [this.leaderPid];
+    }
+    // The group first: it also reaches anything forked since the scan.
+    try {
+      process.kill(-this.leaderPid, signal);
+    } catch {
+      /* group already empty */
+    }
+    for (const m of members) {
+      if (m.pid === this.leaderPid && this.#leaderReaped) continue;
+      try {
+        process.kill(m.pid, signal);
+        sent.push(m.pid);
+      } catch {
+        /* already gone */
+      }
+    }
+    return sent;
+  }
+
+  /** Cheap check (one syscall) for anything left in the leader's process group. */
+  groupAlive(): boolean {
+    try {
+      process.kill(-this.leaderPid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
+}

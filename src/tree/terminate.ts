@@ -1,0 +1,130 @@
+import type { Survivor } from '../errors/index.js';
+import { readProcEntry, type ProcEntry } from './proc-table.js';
+import type { ProcessTree } from './process-tree.js';
+
+export interface TerminatePlan {
+  /** First signal; SIGKILL skips the grace period. */
+  signal: NodeJS.Signals;
+  graceMs: number;
+  /** How long SIGKILL may take before the survivors are reported. */
+  killTimeoutMs: number;
+}
+
+export interface TerminateControl {
+  /** Resolves when the leader has been reaped (it is the one member whose death we hear of). */
+  leaderGone: Promise<void>;
+  /** Resolves to cut the grace period short (a kill() during a stop). */
+  escalate: Promise<void>;
+}
+
+export interface TerminateResult {
+  /** Every pid that was sent a signal. */
+  signalled: number[];
+  /** Members still alive after SIGKILL and killTimeoutMs. */
+  survivors: Survivor[];
+  /** Whether SIGKILL was needed. */
+  escalated: boolean;
+}
+
+const GRACE_POLL_MS = 10;
+const RESCAN_EVERY_MS = 50;
+
+function delay(ms: number): { promise: Promise<void>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return { promise, cancel: () => clearTimeout(timer) };
+}
+
+/**
+ * Signals a whole tree, waits up to the grace period for every member to die, then SIGKILLs what is
+ * left and waits for that too. Members are collected before anything is signalled, so parent links
+ * are intact; the tree is rescanned while waiting, so children forked meanwhile are not missed.
+ */
+export async function terminateTree(tree: ProcessTree, plan: TerminatePlan, control: TerminateControl): Promise<TerminateResult> {
+  const signalled = new Set<number>();
+  const members = new Map<number, ProcEntry>();
+  const add = (found: ProcEntry[]) => {
+    const fresh: ProcEntry[] = [];
+    for (const e of found) {
+      if (!members.has(e.pid)) fresh.push(e);
+      members.set(e.pid, e);
+    }
+    return fresh;
+  };
+  const send = (list: readonly ProcEntry[], signal: NodeJS.Signals) => {
+    for (const pid of tree.signal(list, signal)) signalled.add(pid);
+  };
+  const alive = () => {
+    const out: ProcEntry[] = [];
+    for (const m of members.values()) if (tree.isAlive(m)) out.push(m);
+    return out;
+  };
+
+  let escalateNow = false;
+  void control.escalate.then(() => {
+    escalateNow = true;
+  });
+  // Once the leader is gone its promise stays resolved; racing it again would spin.
+  const never = new Promise<void>(() => {});
+  let leaderWake: Promise<void> = control.leaderGone.then(() => {
+    leaderWake = never;
+  });
+
+  add(tree.collect());
+  let escalated = false;
+
+  if (plan.signal !== 'SIGKILL' && plan.graceMs > 0) {
+    const all = [...members.values()];
+    send(all, plan.signal);
+    // A stopped (paused) process only acts on the signal once continued.
+    if (plan.signal !== 'SIGCONT') send(all, 'SIGCONT');
+    const deadline = performance.now() + plan.graceMs;
+    let nextScan = performance.now() + RESCAN_EVERY_MS;
+    while (!escalateNow) {
+      if (alive().length === 0) {
+        // Confirm with a full scan: something forked just before dying may remain.
+        const fresh = add(tree.collect());
+        if (fresh.length === 0) return { signalled: [...signalled], survivors: [], escalated };
+        send(fresh, plan.signal);
+      }
+      const now = performance.now();
+      if (now >= deadline) break;
+      if (now >= nextScan) {
+        const fresh = add(tree.collect());
+        if (fresh.length > 0) send(fresh, plan.signal);
+        nextScan = now + RESCAN_EVERY_MS;
+      }
+      const wait = delay(Math.min(GRACE_POLL_MS, deadline - now));
+      await Promise.race([wait.promise, leaderWake, control.escalate]);
+      wait.cancel();
+    }
+  }
+
+  escalated = true;
+  add(tree.collect());
+  send([...members.values()], 'SIGKILL');
+  const killDeadline = performance.now() + plan.killTimeoutMs;
+  let pollMs = 1;
+  for (;;) {
+    let left = alive();
+    if (left.length === 0) {
+      const fresh = add(tree.collect());
+      if (fresh.length === 0) return { signalled: [...signalled], survivors: [], escalated };
+      send(fresh, 'SIGKILL');
+      left = fresh;
+    }
+    if (performance.now() >= killDeadline) {
+      return {
+        signalled: [...signalled],
+        survivors: left.map((m) => ({ pid: m.pid, command: m.comm, state: readProcEntry(m.pid)?.state ?? m.state })),
+        escalated,
+      };
+    }
+    const wait = delay(pollMs);
+    await Promise.race([wait.promise, leaderWake]);
+    wait.cancel();
+    pollMs = Math.min(pollMs * 2, 50);
+  }
+}
