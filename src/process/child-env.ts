@@ -1,13 +1,14 @@
-import { TREE_ENV } from '../tree/index.js';
+import { MANAGER_ENV, TREE_ENV } from '../tree/index.js';
 
 /**
  * The child's environment: the host's (unless inheritEnv is false), the caller's overrides
- * (`undefined` deletes a variable), and the tree marker that lets escaped descendants be found.
+ * (`undefined` deletes a variable), and the tree and manager markers that let escaped descendants be found.
  */
 export function childEnv(
   overrides: Record<string, string | undefined> | undefined,
   inherit: boolean,
   treeId: string,
+  managerId: string,
 ): Record<string, string> {
   const env: Record<string, string> = {};
   if (inherit) {
@@ -24,5 +25,6 @@ export function childEnv(
     }
   }
   env[TREE_ENV] = treeId;
+  env[MANAGER_ENV] = managerId;
   return env;
 }

@@ -20,6 +20,7 @@ import type { OrphansFound, ProcessEvents, ProcessExit, ProcessInfo } from './ty
 
 /** Spawn options after validation and defaults. */
 export interface ResolvedSpawnOptions {
+  managerId: string;
   command: string;
   args: string[];
   cwd: string;
@@ -187,7 +188,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     try {
       child = spawn(o.command, o.args, {
         cwd: o.cwd,
-        env: childEnv(o.env, o.inheritEnv, this.id),
+        env: childEnv(o.env, o.inheritEnv, this.id, o.managerId),
         shell: o.shell,
         // Its own session and process group: the tree can be signalled as one, and a terminal's
         // Ctrl-C aimed at the host does not reach it.

@@ -18,6 +18,7 @@ import type { OutputChunk } from '../output/index.js';
 import { ManagedProcess, type ProcessHooks, type ResolvedSpawnOptions } from '../process/managed-process.js';
 import type { OrphansFound, ProcessExit } from '../process/types.js';
 import { isTerminal, type ProcessState, type StateChange, type StopReason } from '../state-machine/index.js';
+import { startTicksLowerBound, sweepManager } from '../tree/index.js';
 import { guardHostExit, releaseHostExit } from './host-exit.js';
 import { matches, type ListFilter } from './list-filter.js';
 
@@ -28,6 +29,8 @@ export interface ManagerEvents {
   exit: [process: ManagedProcess, exit: ProcessExit];
   orphans: [process: ManagedProcess, found: OrphansFound];
   remove: [process: ManagedProcess];
+  /** Pids killed by the final sweep of shutdown(): descendants that had escaped every tree. */
+  swept: [pids: number[]];
   error: [error: ProcwardError];
 }
 
@@ -50,6 +53,9 @@ interface ResolvedManagerOptions {
  * leaves nothing running.
  */
 export class ProcessManager extends SafeEmitter<ManagerEvents> {
+  /** Carried by every child in PROCWARD_MANAGER. */
+  readonly id = randomUUID();
+  readonly #createdTicks = startTicksLowerBound();
   readonly #opts: ResolvedManagerOptions;
   readonly #processes = new Map<string, ManagedProcess>();
   readonly #retained: ManagedProcess[] = []; // exited, oldest first
@@ -107,6 +113,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
     if (this.#live >= this.#opts.maxProcesses) throw new LimitReachedError(this.#opts.maxProcesses);
     const m = this.#opts;
     const resolved: ResolvedSpawnOptions = {
+      managerId: this.id,
       command: o.command,
       args: o.args ?? [],
       cwd: o.cwd ?? process.cwd(),
@@ -198,6 +205,8 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
             this.emit('error', err as ProcwardError);
           });
           await this.#whenIdle();
+          const swept = await sweepManager(this.id, this.#createdTicks, this.#opts.killTimeoutMs);
+          if (swept.length > 0) this.emit('swept', swept);
         } finally {
           releaseHostExit(this);
         }

@@ -125,3 +125,18 @@ export function environHas(pid: number, needle: Buffer): boolean {
   const at = env.indexOf(needle);
   return at === 0 || (at > 0 && env[at - 1] === 0);
 }
+
+/**
+ * Live processes of `table` whose environment holds `needle` (a `NAME=value\0` entry), skipping
+ * kernel threads and anything started before `notBeforeTicks` so that few environments are read.
+ */
+export function withEnvMarker(table: Map<number, ProcEntry>, needle: Buffer, notBeforeTicks: number, skip?: (e: ProcEntry) => boolean): ProcEntry[] {
+  const found: ProcEntry[] = [];
+  if (!HAS_PROC) return found;
+  for (const e of table.values()) {
+    if (e.startTicks < notBeforeTicks || e.ppid === 2 || e.pid <= 2 || e.pid === process.pid || isDeadState(e.state)) continue;
+    if (skip?.(e)) continue;
+    if (environHas(e.pid, needle)) found.push(e);
+  }
+  return found;
+}

@@ -1,8 +1,36 @@
 import treeKill from 'tree-kill';
-import { environHas, HAS_PROC, isDeadState, readProcEntry, readProcTable, startTicksLowerBound, type ProcEntry } from './proc-table.js';
+import { isDeadState, readProcEntry, readProcTable, startTicksLowerBound, withEnvMarker, type ProcEntry } from './proc-table.js';
 
 /** Environment variable every child gets; its value names the tree, so members that left it can still be found. */
 export const TREE_ENV = 'PROCWARD_TREE';
+/** Environment variable naming the manager that spawned the tree: its shutdown sweeps what is left. */
+export const MANAGER_ENV = 'PROCWARD_MANAGER';
+
+/**
+ * Kills every live process carrying a manager's marker: the last sweep of a shutdown, for
+ * descendants that left their session, group, pipes and parents (double-forked daemons).
+ */
+export async function sweepManager(managerId: string, notBeforeTicks: number, timeoutMs: number): Promise<number[]> {
+  const found = withEnvMarker(readProcTable(), Buffer.from(`${MANAGER_ENV}=${managerId}\0`), notBeforeTicks);
+  for (const e of found) {
+    try {
+      process.kill(e.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  // Resolve only once they are gone, so that "shutdown resolved" means "nothing left".
+  const deadline = performance.now() + timeoutMs;
+  let left = found;
+  while (left.length > 0 && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 5));
+    left = left.filter((e) => {
+      const now = readProcEntry(e.pid);
+      return now !== undefined && now.startTicks === e.startTicks && !isDeadState(now.state);
+    });
+  }
+  return found.map((e) => e.pid);
+}
 
 /**
  * Everything needed to find the members of one spawned process's tree, alive or orphaned.
@@ -55,13 +83,7 @@ export class ProcessTree {
       const e = table.get(pid);
       if (e && e.startTicks === ticks) members.set(pid, e);
     }
-    if (HAS_PROC) {
-      for (const e of table.values()) {
-        if (members.has(e.pid) || e.startTicks < this.#notBefore || e.ppid === 2 || e.pid <= 2 || e.pid === process.pid) continue;
-        if (isDeadState(e.state)) continue;
-        if (environHas(e.pid, this.#marker)) members.set(e.pid, e);
-      }
-    }
+    for (const e of withEnvMarker(table, this.#marker, this.#notBefore, (x) => members.has(x.pid))) members.set(e.pid, e);
     // Close over parent links.
     const queue = [...members.values()];
     while (queue.length > 0) {

@@ -1,0 +1,62 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ProcessManager, type OrphansFound } from '../src/index.js';
+import { isAlive, waitFor } from './helpers/proc.js';
+
+let pm: ProcessManager;
+afterEach(async () => {
+  await pm?.shutdown();
+});
+
+describe('descendants left behind by a process that exits on its own', () => {
+  it('a background job holding the pipe neither hangs the exit nor survives it', async () => {
+    pm = new ProcessManager({ stop: { graceMs: 500 } });
+    const found: OrphansFound[] = [];
+    const p = pm.spawn({ command: 'sh', args: ['-c', 'sleep 300 & echo "bg=$!"; echo done; exit 0'] });
+    p.on('orphans', (o) => found.push(o));
+    const exit = await p.exited;
+    const bg = Number(/bg=(\d+)/.exec(p.output.read().data.toString())![1]);
+    expect(exit).toMatchObject({ state: 'completed', code: 0, reason: 'exit' });
+    expect(exit.orphans).toEqual([bg]);
+    expect(found).toEqual([{ pids: [bg], policy: 'kill' }]);
+    expect(isAlive(bg)).toBe(false);
+  });
+
+  it('finds a descendant that left the session and the parent chain, by its environment marker', async () => {
+    pm = new ProcessManager({ stop: { graceMs: 500 } });
+    // setsid + the parent exiting: neither group, session nor parent link lead to it; it holds stdout.
+    const p = pm.spawn({ command: 'bash', args: ['-c', 'setsid sleep 300 & echo "bg=$!"; exit 0'] });
+    const exit = await p.exited;
+    const bg = Number(/bg=(\d+)/.exec(p.output.read().data.toString())![1]);
+    expect(exit.state).toBe('completed');
+    expect(exit.orphans).toContain(bg);
+    expect(isAlive(bg)).toBe(false);
+  });
+
+  it("orphans: 'keep' reports them and leaves them running", async () => {
+    pm = new ProcessManager({ orphans: 'keep', drainMs: 50 });
+    const p = pm.spawn({ command: 'sh', args: ['-c', 'sleep 300 & echo "bg=$!"; exit 0'] });
+    const exit = await p.exited;
+    const bg = Number(/bg=(\d+)/.exec(p.output.read().data.toString())![1]);
+    try {
+      expect(exit.orphans).toEqual([bg]);
+      expect(exit.state).toBe('completed');
+      expect(isAlive(bg)).toBe(true);
+    } finally {
+      process.kill(bg, 'SIGKILL');
+      await waitFor(() => !isAlive(bg), 'the kept orphan to die');
+    }
+  });
+
+  it('shutdown sweeps a double-forked daemon that kept nothing of its tree', async () => {
+    pm = new ProcessManager();
+    // No pipe held, own session, parent gone: only the manager's marker leads to it.
+    const p = pm.spawn({ command: 'bash', args: ['-c', 'setsid sleep 300 >/dev/null 2>&1 < /dev/null & echo "bg=$!"'] });
+    await p.exited;
+    const bg = Number(/bg=(\d+)/.exec(p.output.read().data.toString())![1]);
+    const swept: number[][] = [];
+    pm.on('swept', (pids) => swept.push(pids));
+    await pm.shutdown();
+    expect(isAlive(bg)).toBe(false);
+    if (p.exit!.orphans.length === 0) expect(swept.flat()).toContain(bg);
+  });
+});

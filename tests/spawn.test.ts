@@ -1,0 +1,182 @@
+import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { InvalidOptionsError, ProcessManager, SpawnFailedError, type StateChange } from '../src/index.js';
+import { fixture, stat } from './helpers/proc.js';
+
+let pm: ProcessManager;
+afterEach(async () => {
+  await pm?.shutdown();
+});
+
+describe('spawn', () => {
+  it('runs argv without a shell: metacharacters reach the program literally', async () => {
+    pm = new ProcessManager();
+    const p = pm.spawn({ command: 'printf', args: ['%s|', '$HOME', 'a;b', '`id`', '*'] });
+    const exit = await p.exited;
+    expect(exit).toMatchObject({ state: 'completed', code: 0, reason: 'exit' });
+    expect(p.output.read().data.toString()).toBe('$HOME|a;b|`id`|*|');
+  });
+
+  it('uses a shell only when asked', async () => {
+    pm = new ProcessManager();
+    const p = pm.spawn({ command: 'echo $((6*7)) && echo second', shell: true });
+    await p.exited;
+    expect(p.output.read().data.toString()).toBe('42\nsecond\n');
+  });
+
+  it('makes the child lead its own session and process group', async () => {
+    pm = new ProcessManager();
+    const p = pm.spawn({ command: 'sleep', args: ['30'] });
+    await p.started;
+    const s = stat(p.pid!)!;
+    expect(s.pgid).toBe(p.pid);
+    expect(s.sid).toBe(p.pid);
+    expect(s.pgid).not.toBe(stat(process.pid)!.pgid);
+  });
+
+  it('passes cwd and env; inheritEnv: false starts from an empty environment; undefined removes a variable', async () => {
+    pm = new ProcessManager();
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'procward-')));
+    process.env.PROCWARD_TEST_INHERITED = 'yes';
+    const a = pm.spawn({ command: 'sh', args: ['-c', 'pwd; echo "$FOO|$PROCWARD_TEST_INHERITED"'], cwd: dir, env: { FOO: 'bar' } });
+    const b = pm.spawn({ command: '/usr/bin/env', inheritEnv: false, env: { ONLY: '1' } });
+    const c = pm.spawn({ command: 'sh', args: ['-c', 'echo "[$PROCWARD_TEST_INHERITED]"'], env: { PROCWARD_TEST_INHERITED: undefined } });
+    await Promise.all([a.exited, b.exited, c.exited]);
+    expect(a.output.read().data.toString()).toBe(`${dir}\nbar|yes\n`);
+    const envLines = b.output.read().data.toString().trim().split('\n').sort();
+    expect(envLines.filter((l) => !l.startsWith('PROCWARD_'))).toEqual(['ONLY=1']);
+    expect(c.output.read().data.toString()).toBe('[]\n');
+  });
+
+  it('goes queued → starting → running → completed, emitting every transition', async () => {
+    pm = new ProcessManager();
+    const changes: StateChange[] = [];
+    pm.on('state', (_p, c) => changes.push(c));
+    const p = pm.spawn({ command: 'true' });
+    await p.exited;
+    expect(changes.map((c) => `${c.from}>${c.to}:${c.reason}`)).toEqual([
+      'queued>starting:start',
+      'starting>running:spawned',
+      'running>completed:exit',
+    ]);
+  });
+
+  it('reports a non-zero exit as failed with the tail of stderr', async () => {
+    pm = new ProcessManager();
+    const p = pm.spawn({ command: 'sh', args: ['-c', 'echo "something broke: missing file" >&2; exit 3'] });
+    const exit = await p.exited;
+    expect(exit).toMatchObject({ state: 'failed', code: 3, signal: null, reason: 'exit' });
+    expect(exit.stderrTail).toBe('something broke: missing file\n');
+  });
+
+  it('keeps only the last few KB of stderr in the exit record', async () => {
+    pm = new ProcessManager({ stderrTailBytes: 1024 });
+    const p = pm.spawn({ command: 'sh', args: ['-c', 'i=0; while [ $i -lt 2000 ]; do echo "line $i" >&2; i=$((i+1)); done; exit 1'] });
+    const exit = await p.exited;
+    expect(exit.stderrTail.length).toBeLessThanOrEqual(1024);
+    expect(exit.stderrTail.endsWith('line 1999\n')).toBe(true);
+    expect(exit.stderrTail.startsWith('line ')).toBe(true);
+  });
+
+  it('reports death by a signal it did not get from us as failed with reason signal', async () => {
+    pm = new ProcessManager();
+    const p = pm.spawn({ command: 'sh', args: ['-c', 'kill -SEGV $$'] });
+    expect(await p.exited).toMatchObject({ state: 'failed', signal: 'SIGSEGV', reason: 'signal', code: null });
+  });
+
+  it('gives a JSON-serialisable info snapshot', async () => {
+    pm = new ProcessManager();
+    const p = pm.spawn({
+      command: 'sh',
+      args: ['-c', 'exit 0'],
+      label: 'build',
+      type: 'command',
+      scope: { kind: 'task', id: 't1' },
+      metadata: { ticket: 42 },
+    });
+    await p.exited;
+    const info = JSON.parse(JSON.stringify(p.info));
+    expect(info).toMatchObject({
+      id: p.id,
+      command: 'sh',
+      args: ['-c', 'exit 0'],
+      label: 'build',
+      type: 'command',
+      scope: { kind: 'task', id: 't1' },
+      metadata: { ticket: 42 },
+      state: 'completed',
+      pid: p.pid,
+      exit: { state: 'completed', code: 0 },
+    });
+    expect(info.startedAt).toBeTypeOf('number');
+    expect(info.endedAt).toBeGreaterThanOrEqual(info.startedAt);
+  });
+});
+
+describe('spawn failures are typed and never thrown into the host', () => {
+  it('a missing command: SPAWN_FAILED, command-not-found, state failed', async () => {
+    pm = new ProcessManager();
+    const errors: Error[] = [];
+    const p = pm.spawn({ command: 'procward-no-such-command' });
+    p.on('error', (e) => errors.push(e));
+    await expect(p.started).rejects.toBeInstanceOf(SpawnFailedError);
+    const exit = await p.exited;
+    expect(exit).toMatchObject({ state: 'failed', reason: 'spawn-error', error: { code: 'SPAWN_FAILED' } });
+    expect(exit.error!.message).toContain('procward-no-such-command');
+    expect(exit.error!.message).toContain('not found');
+    expect(errors).toHaveLength(1);
+    expect((errors[0] as SpawnFailedError).kind).toBe('command-not-found');
+  });
+
+  it('a cwd that does not exist is named as such, not as a missing command', async () => {
+    pm = new ProcessManager();
+    const p = pm.spawn({ command: 'ls', cwd: '/no/such/dir' });
+    const err = (await p.started.catch((e) => e)) as SpawnFailedError;
+    expect(err.code).toBe('SPAWN_FAILED');
+    expect(err.kind).toBe('cwd-not-found');
+    expect(err.message).toContain('/no/such/dir');
+  });
+
+  it('a file that is not executable: permission-denied', async () => {
+    pm = new ProcessManager();
+    const dir = mkdtempSync(join(tmpdir(), 'procward-'));
+    const script = join(dir, 'not-exec.sh');
+    writeFileSync(script, '#!/bin/sh\necho hi\n', { mode: 0o644 });
+    const p = pm.spawn({ command: script });
+    const err = (await p.started.catch((e) => e)) as SpawnFailedError;
+    if (process.getuid?.() === 0) {
+      // root may execute nothing without an x bit either: EACCES all the same
+      expect(err.kind).toBe('permission-denied');
+    }
+    expect(err.code).toBe('SPAWN_FAILED');
+  });
+
+  it('bad options throw INVALID_OPTIONS naming the field', () => {
+    pm = new ProcessManager();
+    const bad = [
+      [{ command: '' }, 'command'],
+      [{ command: 'ls', args: 'not-an-array' }, 'args'],
+      [{ command: 'ls', timeoutMs: -5 }, 'timeoutMs'],
+      [{ command: 'ls', stop: { signal: 'SIGNOPE' } }, 'stop.signal'],
+      [{ command: 'ls', stdin: 'keyboard' }, 'stdin'],
+      [{ command: 'ls', scope: { kind: 'task' } }, 'scope.id'],
+      [{ command: 'ls', bogus: true }, 'bogus'],
+      [{ command: 'ls', signal: {} }, 'signal'],
+    ] as const;
+    for (const [opts, field] of bad) {
+      let err: unknown;
+      try {
+        pm.spawn(opts as never);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, JSON.stringify(opts)).toBeInstanceOf(InvalidOptionsError);
+      expect((err as InvalidOptionsError).code).toBe('INVALID_OPTIONS');
+      expect((err as Error).message).toContain(field);
+    }
+    expect(pm.list()).toHaveLength(0);
+    expect(() => new ProcessManager({ maxConcurrent: 0 })).toThrow(InvalidOptionsError);
+  });
+});

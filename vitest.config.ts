@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts'],
+    globalSetup: ['tests/helpers/leak-check.ts'],
+    // Real processes on a loaded 2-core machine: generous per-test limits; nothing waits on a
+    // timer for synchronisation, so these only bound a genuine hang.
+    testTimeout: 60_000,
+    hookTimeout: 30_000,
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
