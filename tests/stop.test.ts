@@ -28,6 +28,15 @@ describe('stop', () => {
     expect(p.state).toBe('stopped');
   });
 
+  it('sends the first signal exactly once to each process (a second SIGINT often means "quit now")', async () => {
+    pm = new ProcessManager();
+    const p = pm.spawn(fixture('ignore-term.mjs'));
+    await firstLine(p, (l) => l.startsWith('ready'));
+    await p.stop({ graceMs: 300 });
+    const got = p.output.read().data.toString().split('\n').filter((l) => l === 'got SIGTERM');
+    expect(got).toHaveLength(1);
+  });
+
   it('a cooperative child ends on the first signal, with no SIGKILL', async () => {
     pm = new ProcessManager();
     const p = pm.spawn({ command: 'sleep', args: ['30'] });

@@ -110,22 +110,34 @@ export class ProcessTree {
     return now !== undefined && now.startTicks === member.startTicks && !isDeadState(now.state);
   }
 
-  /** Sends `signal` to the process group and to every member given. Returns pids that got it. */
-  signal(members: readonly ProcEntry[], signal: NodeJS.Signals): number[] {
+  /**
+   * Sends `signal` once to each member: the leader's process group with one kill(-pgid) (which also
+   * reaches anything forked into it since the scan), and individually each member outside that
+   * group. Once matters: many CLIs treat a second SIGINT or SIGTERM as "quit now".
+   * With `group: false` only the members given are signalled (late finds during a grace period).
+   */
+  signal(members: readonly ProcEntry[], signal: NodeJS.Signals, options: { group?: boolean } = {}): number[] {
     const sent: number[] = [];
     if (process.platform === 'win32') {
       // Windows has no process groups to signal; tree-kill walks the tree with taskkill /T.
       treeKill(this.leaderPid, signal);
       return [this.leaderPid];
     }
-    // The group first: it also reaches anything forked since the scan.
-    try {
-      process.kill(-this.leaderPid, signal);
-    } catch {
-      /* group already empty */
+    const leader = this.leaderPid;
+    const group = options.group ?? true;
+    if (group) {
+      try {
+        process.kill(-leader, signal);
+      } catch {
+        /* group already empty */
+      }
     }
     for (const m of members) {
-      if (m.pid === this.leaderPid && this.#leaderReaped) continue;
+      if (m.pid === leader && this.#leaderReaped) continue;
+      if (group && m.pgid === leader) {
+        sent.push(m.pid);
+        continue;
+      }
       try {
         process.kill(m.pid, signal);
         sent.push(m.pid);

@@ -53,8 +53,8 @@ export async function terminateTree(tree: ProcessTree, plan: TerminatePlan, cont
     }
     return fresh;
   };
-  const send = (list: readonly ProcEntry[], signal: NodeJS.Signals) => {
-    for (const pid of tree.signal(list, signal)) signalled.add(pid);
+  const send = (list: readonly ProcEntry[], signal: NodeJS.Signals, group: boolean) => {
+    for (const pid of tree.signal(list, signal, { group })) signalled.add(pid);
   };
   const alive = () => {
     const out: ProcEntry[] = [];
@@ -77,9 +77,9 @@ export async function terminateTree(tree: ProcessTree, plan: TerminatePlan, cont
 
   if (plan.signal !== 'SIGKILL' && plan.graceMs > 0) {
     const all = [...members.values()];
-    send(all, plan.signal);
+    send(all, plan.signal, true);
     // A stopped (paused) process only acts on the signal once continued.
-    if (plan.signal !== 'SIGCONT') send(all, 'SIGCONT');
+    if (plan.signal !== 'SIGCONT' && all.some((m) => m.state === 'T' || m.state === 't')) send(all, 'SIGCONT', true);
     const deadline = performance.now() + plan.graceMs;
     let nextScan = performance.now() + RESCAN_EVERY_MS;
     while (!escalateNow) {
@@ -87,13 +87,13 @@ export async function terminateTree(tree: ProcessTree, plan: TerminatePlan, cont
         // Confirm with a full scan: something forked just before dying may remain.
         const fresh = add(tree.collect());
         if (fresh.length === 0) return { signalled: [...signalled], survivors: [], escalated };
-        send(fresh, plan.signal);
+        send(fresh, plan.signal, false);
       }
       const now = performance.now();
       if (now >= deadline) break;
       if (now >= nextScan) {
         const fresh = add(tree.collect());
-        if (fresh.length > 0) send(fresh, plan.signal);
+        if (fresh.length > 0) send(fresh, plan.signal, false);
         nextScan = now + RESCAN_EVERY_MS;
       }
       const wait = delay(Math.min(GRACE_POLL_MS, deadline - now));
@@ -104,7 +104,7 @@ export async function terminateTree(tree: ProcessTree, plan: TerminatePlan, cont
 
   escalated = true;
   add(tree.collect());
-  send([...members.values()], 'SIGKILL');
+  send([...members.values()], 'SIGKILL', true);
   const killDeadline = performance.now() + plan.killTimeoutMs;
   let pollMs = 1;
   for (;;) {
@@ -112,7 +112,7 @@ export async function terminateTree(tree: ProcessTree, plan: TerminatePlan, cont
     if (left.length === 0) {
       const fresh = add(tree.collect());
       if (fresh.length === 0) return { signalled: [...signalled], survivors: [], escalated };
-      send(fresh, 'SIGKILL');
+      send(fresh, 'SIGKILL', true);
       left = fresh;
     }
     if (performance.now() >= killDeadline) {
