@@ -48,7 +48,9 @@ describe('descendants left behind by a process that exits on its own', () => {
   });
 
   it('shutdown sweeps a double-forked daemon that kept nothing of its tree', async () => {
-    pm = new ProcessManager();
+    // (If bash exits before its job has called setsid, the job is still an orphan of the group and
+    // is stopped at exit instead: either way it must not survive.)
+    pm = new ProcessManager({ stop: { graceMs: 500 } });
     // No pipe held, own session, parent gone: only the manager's marker leads to it.
     const p = pm.spawn({ command: 'bash', args: ['-c', 'setsid sleep 300 >/dev/null 2>&1 < /dev/null & echo "bg=$!"'] });
     await p.exited;
