@@ -13,7 +13,7 @@ import { SafeEmitter } from '../events/safe-emitter.js';
 import type { OrphanPolicy, ProcessType, Scope, StopOptions } from '../options/index.js';
 import { OutputBuffer, TailBuffer, type OutputChunk, type OutputStream } from '../output/index.js';
 import { StateMachine, isTerminal, type ProcessState, type StateChange, type StateReason, type StopReason } from '../state-machine/index.js';
-import { ProcessTree, terminateTree, type TerminateResult } from '../tree/index.js';
+import { ProcessTree, forksBeforeSpawn, terminateTree, type TerminateResult } from '../tree/index.js';
 import { childEnv } from './child-env.js';
 import { diagnoseSpawnError } from './spawn-error.js';
 import type { OrphansFound, ProcessEvents, ProcessExit, ProcessInfo } from './types.js';
@@ -184,6 +184,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     this.#transition('starting', 'start');
     const o = this.#opts;
     this.#spawnedMono = performance.now();
+    const forksBefore = forksBeforeSpawn();
     let child: ChildProcess;
     try {
       child = spawn(o.command, o.args, {
@@ -204,7 +205,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       return this.exited;
     }
     this.#child = child;
-    if (child.pid !== undefined) this.#tree = new ProcessTree(child.pid, this.id);
+    if (child.pid !== undefined) this.#tree = new ProcessTree(child.pid, this.id, forksBefore);
 
     child.once('spawn', this.#onSpawn);
     child.on('error', this.#onChildError);

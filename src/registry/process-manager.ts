@@ -64,6 +64,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
   #live = 0;
   #shutdown: Promise<void> | undefined;
   #idle: (() => void)[] = [];
+  #turn: Promise<void> = Promise.resolve();
 
   constructor(options: ManagerOptions = {}) {
     super();
@@ -155,12 +156,21 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
     const queue = this.#queue!;
     const hasSlot = queue.pending < queue.concurrency && queue.size === 0;
     void queue.add(async () => {
-      // A queued spawn starts in its own macrotask: a burst leaving the queue is spread over
-      // event-loop turns instead of blocking the host for the sum of the spawns.
-      if (!hasSlot) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (!hasSlot) await this.#nextTurn();
       if (p.state !== 'queued') return; // stopped while it waited
       await p._start();
     });
+  }
+
+  /**
+   * Resolves in an event-loop turn of its own: spawns leaving the queue take one turn each
+   * (chained, since setImmediates queued in one turn all run in the next) instead of blocking the
+   * host for the sum of several spawns.
+   */
+  #nextTurn(): Promise<void> {
+    const turn = this.#turn.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    this.#turn = turn;
+    return turn;
   }
 
   get(id: string): ManagedProcess | undefined {

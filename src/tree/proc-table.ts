@@ -65,18 +65,24 @@ export function readProcEntry(pid: number): ProcEntry | undefined {
   return readProcTable().get(pid);
 }
 
-/** A snapshot of every process on the machine (Linux: /proc, elsewhere: one `ps` run). */
-export function readProcTable(): Map<number, ProcEntry> {
+/**
+ * A snapshot of the machine's processes (Linux: /proc, elsewhere: one `ps` run). `window`, given
+ * the listing, may narrow which pids are read (see pid-window); the others are left out.
+ */
+export function readProcTable(window?: () => ((pid: number) => boolean) | undefined): Map<number, ProcEntry> {
   if (process.platform === 'win32') return new Map(); // no ps and no process groups: see tree-kill in process-tree
-  return HAS_PROC ? readLinuxTable() : readPsTable();
+  return HAS_PROC ? readLinuxTable(window) : readPsTable();
 }
 
-function readLinuxTable(): Map<number, ProcEntry> {
+function readLinuxTable(window?: () => ((pid: number) => boolean) | undefined): Map<number, ProcEntry> {
   const table = new Map<number, ProcEntry>();
-  for (const name of readdirSync('/proc')) {
+  const names = readdirSync('/proc');
+  const wanted = window?.();
+  for (const name of names) {
     const c = name.charCodeAt(0);
     if (c < 48 || c > 57) continue;
     const pid = Number(name);
+    if (wanted && !wanted(pid)) continue;
     const entry = readStat(pid);
     if (entry) table.set(pid, entry);
   }

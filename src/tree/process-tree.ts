@@ -1,5 +1,6 @@
 import treeKill from 'tree-kill';
-import { isDeadState, readProcEntry, readProcTable, startTicksLowerBound, withEnvMarker, type ProcEntry } from './proc-table.js';
+import { HAS_PROC, isDeadState, readProcEntry, readProcTable, withEnvMarker, type ProcEntry } from './proc-table.js';
+import { lastPid, pidWindow } from './pid-window.js';
 
 /** Environment variable every child gets; its value names the tree, so members that left it can still be found. */
 export const TREE_ENV = 'PROCWARD_TREE';
@@ -46,14 +47,16 @@ export async function sweepManager(managerId: string, notBeforeTicks: number, ti
 export class ProcessTree {
   readonly leaderPid: number;
   readonly #marker: Buffer;
-  readonly #notBefore: number;
+  readonly #forksBefore: number;
   readonly #known = new Map<number, number>(); // pid → start ticks
   #leaderReaped = false;
+  #lastPidAtCollect = -1;
 
-  constructor(leaderPid: number, treeId: string, notBeforeTicks = startTicksLowerBound()) {
+  /** `forksBefore`: a count of forks since boot taken before the leader was spawned (see pid-window). */
+  constructor(leaderPid: number, treeId: string, forksBefore: number) {
     this.leaderPid = leaderPid;
     this.#marker = Buffer.from(`${TREE_ENV}=${treeId}\0`);
-    this.#notBefore = notBeforeTicks;
+    this.#forksBefore = forksBefore;
   }
 
   /** Called when the leader has been reaped: its pid no longer names it. */
@@ -68,8 +71,10 @@ export class ProcessTree {
 
   /** Live members now, leader included while not reaped. Updates the set of known members. */
   collect(): ProcEntry[] {
-    const table = readProcTable();
     const leader = this.leaderPid;
+    if (HAS_PROC) this.#lastPidAtCollect = lastPid(); // before the listing: see nothingCreatedSinceCollect
+    // Members were all created after the leader: read only pids handed out since, when provable.
+    const table = readProcTable(() => pidWindow(leader, this.#forksBefore));
     const members = new Map<number, ProcEntry>();
     const children = new Map<number, ProcEntry[]>();
     for (const e of table.values()) {
@@ -83,7 +88,7 @@ export class ProcessTree {
       const e = table.get(pid);
       if (e && e.startTicks === ticks) members.set(pid, e);
     }
-    for (const e of withEnvMarker(table, this.#marker, this.#notBefore, (x) => members.has(x.pid))) members.set(e.pid, e);
+    for (const e of withEnvMarker(table, this.#marker, 0, (x) => members.has(x.pid))) members.set(e.pid, e);
     // Close over parent links.
     const queue = [...members.values()];
     while (queue.length > 0) {
@@ -101,6 +106,14 @@ export class ProcessTree {
       this.#known.set(e.pid, e.startTicks);
     }
     return live;
+  }
+
+  /**
+   * True when no process at all has been created on the machine since the last collect(), so that
+   * a new scan could find nothing the last one did not: one small read instead of a scan.
+   */
+  nothingCreatedSinceCollect(): boolean {
+    return HAS_PROC && this.#lastPidAtCollect > 0 && lastPid() === this.#lastPidAtCollect;
   }
 
   /** Whether a member found earlier is still alive (a zombie counts as dead: it holds nothing). */
@@ -150,11 +163,16 @@ export class ProcessTree {
 
   /** Cheap check (one syscall) for anything left in the leader's process group. */
   groupAlive(): boolean {
+    // Runs after every exit and usually fails with ESRCH: skip the stack trace the throw would build.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     try {
       process.kill(-this.leaderPid, 0);
       return true;
     } catch (err) {
       return (err as NodeJS.ErrnoException).code === 'EPERM';
+    } finally {
+      Error.stackTraceLimit = limit;
     }
   }
 }

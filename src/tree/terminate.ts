@@ -43,6 +43,8 @@ function delay(ms: number): { promise: Promise<void>; cancel: () => void } {
  * are intact; the tree is rescanned while waiting, so children forked meanwhile are not missed.
  */
 export async function terminateTree(tree: ProcessTree, plan: TerminatePlan, control: TerminateControl): Promise<TerminateResult> {
+  // The grace period runs from the request, not from when the scan is done.
+  const deadline = performance.now() + plan.graceMs;
   const signalled = new Set<number>();
   const members = new Map<number, ProcEntry>();
   const add = (found: ProcEntry[]) => {
@@ -80,11 +82,12 @@ export async function terminateTree(tree: ProcessTree, plan: TerminatePlan, cont
     send(all, plan.signal, true);
     // A stopped (paused) process only acts on the signal once continued.
     if (plan.signal !== 'SIGCONT' && all.some((m) => m.state === 'T' || m.state === 't')) send(all, 'SIGCONT', true);
-    const deadline = performance.now() + plan.graceMs;
     let nextScan = performance.now() + RESCAN_EVERY_MS;
     while (!escalateNow) {
       if (alive().length === 0) {
-        // Confirm with a full scan: something forked just before dying may remain.
+        // Confirm with a scan (something forked just before dying may remain), unless no process
+        // at all was created since the last one.
+        if (tree.nothingCreatedSinceCollect()) return { signalled: [...signalled], survivors: [], escalated };
         const fresh = add(tree.collect());
         if (fresh.length === 0) return { signalled: [...signalled], survivors: [], escalated };
         send(fresh, plan.signal, false);
@@ -110,6 +113,7 @@ export async function terminateTree(tree: ProcessTree, plan: TerminatePlan, cont
   for (;;) {
     let left = alive();
     if (left.length === 0) {
+      if (tree.nothingCreatedSinceCollect()) return { signalled: [...signalled], survivors: [], escalated };
       const fresh = add(tree.collect());
       if (fresh.length === 0) return { signalled: [...signalled], survivors: [], escalated };
       send(fresh, 'SIGKILL', true);

@@ -1,0 +1,57 @@
+/** Small statistics helpers: every figure in the suite is a median over repetitions. */
+
+export function median(xs: readonly number[]): number {
+  return percentile(xs, 50);
+}
+
+/** Linear-interpolated percentile (p in 0..100). */
+export function percentile(xs: readonly number[], p: number): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (p / 100) * (s.length - 1);
+  const lo = Math.floor(at);
+  const hi = Math.ceil(at);
+  return s[lo]! + (s[hi]! - s[lo]!) * (at - lo);
+}
+
+export function mean(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+export interface Paired {
+  raw: number[];
+  procward: number[];
+}
+
+/**
+ * Runs `reps` repetitions of a raw and a procward measurement, alternating which goes first
+ * (raw, pw, pw, raw, raw, pw, …) so slow drift of the machine hits both sides alike.
+ * `warmup` unrecorded rounds run first (JIT, module loading, page cache).
+ */
+export async function alternate(
+  reps: number,
+  raw: () => Promise<number>,
+  procward: () => Promise<number>,
+  warmup = 1,
+): Promise<Paired> {
+  for (let i = 0; i < warmup; i++) {
+    await raw();
+    await procward();
+  }
+  const out: Paired = { raw: [], procward: [] };
+  for (let i = 0; i < reps; i++) {
+    if (i % 2 === 0) {
+      out.raw.push(await raw());
+      out.procward.push(await procward());
+    } else {
+      out.procward.push(await procward());
+      out.raw.push(await raw());
+    }
+  }
+  return out;
+}
+
+export function round(n: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}

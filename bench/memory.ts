@@ -1,0 +1,71 @@
+/**
+ * Figure 4: peak RSS of the host while a child writes 1 GiB, each side in a fresh Node process
+ * (bench/memory-worker.ts). procward keeps the default output cap; the budget is 2×cap + 5 MiB.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { DEFAULTS } from '../src/index.js';
+import { row, type Row } from './lib/report.js';
+import { alternate, median, round } from './lib/stats.js';
+
+const REPS = 3;
+const MiB = 1024 * 1024;
+const WORKER = fileURLToPath(new URL('./memory-worker.ts', import.meta.url));
+
+interface WorkerResult {
+  hwm: number;
+  hwmReset: boolean;
+  sampledPeak: number;
+  rssBefore: number;
+  ms: number;
+}
+
+const seen: Record<'raw' | 'procward', WorkerResult[]> = { raw: [], procward: [] };
+
+function runWorker(side: 'raw' | 'procward'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, side], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      if (code !== 0) return reject(new Error(`memory worker ${side} exited ${code}: ${err.trim()}`));
+      const r = JSON.parse(out.trim().split('\n').pop()!) as WorkerResult;
+      seen[side].push(r);
+      // VmHWM is the kernel's own peak; without a reset it would include module loading.
+      resolve((r.hwmReset ? r.hwm : r.sampledPeak) / MiB);
+    });
+  });
+}
+
+export async function benchMemory(): Promise<Row[]> {
+  const s = await alternate(REPS, () => runWorker('raw'), () => runWorker('procward'), 0);
+  const cap = DEFAULTS.outputMaxBytes / MiB;
+  const budget = 2 * cap + 5;
+  const diff = median(s.procward) - median(s.raw);
+  const pick = (rs: WorkerResult[], k: keyof WorkerResult) => rs.map((r) => round(Number(r[k]) / MiB, 1));
+  return [
+    row({
+      figure: '4 peak RSS, child writes 1 GiB',
+      unit: 'MiB',
+      raw: median(s.raw),
+      procward: median(s.procward),
+      compare: 'diff',
+      target: `diff <= ${budget} MiB (2x${cap}+5)`,
+      pass: diff <= budget,
+      detail: {
+        measure: seen.raw[0]?.hwmReset ? 'VmHWM after clear_refs reset' : 'sampled rss every 5 ms',
+        hwmRaw: pick(seen.raw, 'hwm'),
+        hwmProcward: pick(seen.procward, 'hwm'),
+        sampledPeakRaw: pick(seen.raw, 'sampledPeak'),
+        sampledPeakProcward: pick(seen.procward, 'sampledPeak'),
+        rssBeforeRaw: pick(seen.raw, 'rssBefore'),
+        rssBeforeProcward: pick(seen.procward, 'rssBefore'),
+        growthRaw: seen.raw.map((r) => round((r.hwm - r.rssBefore) / MiB, 1)),
+        growthProcward: seen.procward.map((r) => round((r.hwm - r.rssBefore) / MiB, 1)),
+      },
+    }),
+  ];
+}

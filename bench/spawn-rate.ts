@@ -1,0 +1,89 @@
+/**
+ * Figure 2: spawn rate of /bin/true, each spawn awaited to its end (raw: 'close'; procward:
+ * `exited`). Sequential, 8 in flight kept by the host, and 8 in flight kept by procward's own
+ * queue (maxConcurrent: 8, all pushed at once).
+ */
+import { ProcessManager } from '../src/index.js';
+import { closed, rawSpawn } from './lib/children.js';
+import { row, type Row } from './lib/report.js';
+import { alternate, median, round } from './lib/stats.js';
+
+const SEQUENTIAL = 200;
+const PARALLEL = 400;
+const IN_FLIGHT = 8;
+const REPS = 7;
+const TRUE = '/bin/true';
+
+async function rawOne(): Promise<void> {
+  const { code } = await closed(rawSpawn(TRUE));
+  if (code !== 0) throw new Error(`raw /bin/true exited with ${code}`);
+}
+
+async function pwOne(pm: ProcessManager): Promise<void> {
+  const exit = await pm.spawn({ command: TRUE }).exited;
+  if (exit.state !== 'completed') throw new Error(`procward /bin/true ended ${exit.state} (${exit.reason})`);
+}
+
+/** Runs `total` jobs with at most `k` in flight; returns spawns per second. */
+async function pool(total: number, k: number, one: () => Promise<void>): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  const worker = async () => {
+    while (next < total) {
+      next++;
+      await one();
+    }
+  };
+  await Promise.all(Array.from({ length: k }, worker));
+  return total / ((performance.now() - t0) / 1000);
+}
+
+async function queued(pm: ProcessManager, total: number): Promise<number> {
+  const t0 = performance.now();
+  const ps = Array.from({ length: total }, () => pm.spawn({ command: TRUE }));
+  const exits = await Promise.all(ps.map((p) => p.exited));
+  const rate = total / ((performance.now() - t0) / 1000);
+  const bad = exits.filter((e) => e.state !== 'completed').length;
+  if (bad > 0) throw new Error(`procward maxConcurrent: ${bad} of ${total} did not complete`);
+  return rate;
+}
+
+export async function benchSpawnRate(): Promise<Row[]> {
+  const free = new ProcessManager({ retainExited: 0 });
+  const limited = new ProcessManager({ retainExited: 0, maxConcurrent: IN_FLIGHT });
+  try {
+    const seq = await alternate(
+      REPS,
+      () => pool(SEQUENTIAL, 1, rawOne),
+      () => pool(SEQUENTIAL, 1, () => pwOne(free)),
+    );
+    const par = await alternate(
+      REPS,
+      () => pool(PARALLEL, IN_FLIGHT, rawOne),
+      () => pool(PARALLEL, IN_FLIGHT, () => pwOne(free)),
+    );
+    const q = await alternate(
+      REPS,
+      () => pool(PARALLEL, IN_FLIGHT, rawOne),
+      () => queued(limited, PARALLEL),
+    );
+    const mk = (figure: string, s: { raw: number[]; procward: number[] }) =>
+      row({
+        figure,
+        unit: 'spawn/s',
+        raw: median(s.raw),
+        procward: median(s.procward),
+        compare: 'ratio',
+        target: 'ratio >= 0.9',
+        pass: median(s.procward) / median(s.raw) >= 0.9,
+        detail: { samplesRaw: s.raw.map((x) => round(x, 1)), samplesProcward: s.procward.map((x) => round(x, 1)) },
+      });
+    return [
+      mk(`2a spawn /bin/true sequential x${SEQUENTIAL}`, seq),
+      mk(`2b spawn /bin/true ${IN_FLIGHT} in flight x${PARALLEL}`, par),
+      mk(`2c same, maxConcurrent:${IN_FLIGHT} queue`, q),
+    ];
+  } finally {
+    await Promise.all([free.shutdown(), limited.shutdown()]);
+  }
+}

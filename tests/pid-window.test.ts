@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ProcessManager } from '../src/index.js';
+import { forksBeforeSpawn, pidWindow } from '../src/tree/pid-window.js';
+import { waitFor } from './helpers/proc.js';
+
+const forksNow = () => Number(/\nprocesses (\d+)/.exec(readFileSync('/proc/stat', 'utf8'))![1]);
+
+let pm: ProcessManager;
+afterEach(async () => {
+  await pm?.shutdown();
+});
+
+describe.runIf(process.platform === 'linux')('pid window', () => {
+  it('admits every process created after the leader, and not the ones before it', async () => {
+    const before = forksNow();
+    pm = new ProcessManager();
+    const p = pm.spawn({ command: 'bash', args: ['-c', 'sleep 30 & setsid sleep 30 & echo "$!"; wait'] });
+    const escaped = Number(await waitFor(() => /(\d+)\n/.exec(p.output.read().data.toString())?.[1], 'the setsid pid'));
+    const admits = pidWindow(p.pid!, before)!;
+    expect(admits).toBeTypeOf('function');
+    expect(admits(p.pid!)).toBe(true);
+    expect(admits(escaped)).toBe(true);
+    expect(admits(process.pid)).toBe(false); // created before the leader
+    expect(admits(1)).toBe(false);
+  });
+
+  it('declines to narrow when allocation may have lapped the leader or no sample exists', () => {
+    expect(pidWindow(process.pid, -1)).toBeUndefined();
+    // Forks since "boot" exceed pid_max: allocation may have gone round, so everything is read.
+    expect(pidWindow(process.pid, 0)).toBeUndefined();
+  });
+
+  it('samples the fork count in the background, never on the caller\'s path', async () => {
+    const first = forksBeforeSpawn();
+    const sampled = await waitFor(() => {
+      const s = forksBeforeSpawn();
+      return s >= 0 ? s : undefined;
+    }, 'a fork-count sample');
+    expect(sampled).toBeGreaterThanOrEqual(first);
+    expect(sampled).toBeLessThanOrEqual(forksNow());
+  });
+});
