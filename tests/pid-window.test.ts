@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProcessManager } from '../src/index.js';
-import { forksBeforeSpawn, pidWindow } from '../src/tree/pid-window.js';
+import { forksBeforeSpawn, inWindow, pidWindow } from '../src/tree/pid-window.js';
 import { waitFor } from './helpers/proc.js';
 
 const forksNow = () => Number(/\nprocesses (\d+)/.exec(readFileSync('/proc/stat', 'utf8'))![1]);
@@ -17,8 +17,9 @@ describe.runIf(process.platform === 'linux')('pid window', () => {
     pm = new ProcessManager();
     const p = pm.spawn({ command: 'bash', args: ['-c', 'sleep 30 & setsid sleep 30 & echo "$!"; wait'] });
     const escaped = Number(await waitFor(() => /(\d+)\n/.exec(p.output.read().data.toString())?.[1], 'the setsid pid'));
-    const admits = pidWindow(p.pid!, before)!;
-    expect(admits).toBeTypeOf('function');
+    const w = pidWindow(p.pid!, before)!;
+    const admits = (pid: number) => inWindow(w, pid);
+    expect(w.first).toBe(p.pid);
     expect(admits(p.pid!)).toBe(true);
     expect(admits(escaped)).toBe(true);
     expect(admits(process.pid)).toBe(false); // created before the leader

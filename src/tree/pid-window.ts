@@ -60,11 +60,21 @@ export function lastPid(): number {
   }
 }
 
+/** Pids handed out from `first` to `last` inclusive, going round at pid_max when last < first. */
+export interface PidWindow {
+  first: number;
+  last: number;
+}
+
+export function inWindow(w: PidWindow, pid: number): boolean {
+  return w.last >= w.first ? pid >= w.first && pid <= w.last : pid >= w.first || pid <= w.last;
+}
+
 /**
- * A predicate for the pids worth reading, or undefined to read them all. Call it after listing
- * /proc, so that every listed pid was handed out before the window's end was read.
+ * The pids handed out since the leader (the leader's own included), or undefined to read them
+ * all. Call it after listing /proc, so that every listed pid was handed out before `last` was read.
  */
-export function pidWindow(leaderPid: number, forksBefore: number): ((pid: number) => boolean) | undefined {
+export function pidWindow(leaderPid: number, forksBefore: number): PidWindow | undefined {
   if (forksBefore < 0) return undefined;
   try {
     pidMax ??= Number.parseInt(readFileSync('/proc/sys/kernel/pid_max', 'utf8'), 10);
@@ -75,7 +85,7 @@ export function pidWindow(leaderPid: number, forksBefore: number): ((pid: number
     const forksNow = readForks(readFileSync('/proc/stat', 'utf8'));
     if (!(forksNow >= forksBefore) || !(tasks > 0) || !(last > 0)) return undefined;
     if (forksNow - forksBefore + tasks + RESERVED_PIDS >= pidMax) return undefined; // may have lapped
-    return last >= leaderPid ? (pid) => pid >= leaderPid && pid <= last : (pid) => pid >= leaderPid || pid <= last;
+    return { first: leaderPid, last };
   } catch {
     return undefined;
   }

@@ -1,6 +1,7 @@
 import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { uptime } from 'node:os';
+import { inWindow, type PidWindow } from './pid-window.js';
 
 /** One row of the system's process table: what is needed to walk a tree and tell a pid reuse. */
 export interface ProcEntry {
@@ -66,15 +67,15 @@ export function readProcEntry(pid: number): ProcEntry | undefined {
 }
 
 /**
- * A snapshot of the machine's processes (Linux: /proc, elsewhere: one `ps` run). `window`, given
- * the listing, may narrow which pids are read (see pid-window); the others are left out.
+ * A snapshot of the machine's processes (Linux: /proc, elsewhere: one `ps` run). `window`, asked
+ * once /proc is listed, may narrow which pids are read to those handed out in it (see pid-window).
  */
-export function readProcTable(window?: () => ((pid: number) => boolean) | undefined): Map<number, ProcEntry> {
+export function readProcTable(window?: () => PidWindow | undefined): Map<number, ProcEntry> {
   if (process.platform === 'win32') return new Map(); // no ps and no process groups: see tree-kill in process-tree
   return HAS_PROC ? readLinuxTable(window) : readPsTable();
 }
 
-function readLinuxTable(window?: () => ((pid: number) => boolean) | undefined): Map<number, ProcEntry> {
+function readLinuxTable(window?: () => PidWindow | undefined): Map<number, ProcEntry> {
   const table = new Map<number, ProcEntry>();
   const names = readdirSync('/proc');
   const wanted = window?.();
@@ -82,7 +83,7 @@ function readLinuxTable(window?: () => ((pid: number) => boolean) | undefined): 
     const c = name.charCodeAt(0);
     if (c < 48 || c > 57) continue;
     const pid = Number(name);
-    if (wanted && !wanted(pid)) continue;
+    if (wanted && !inWindow(wanted, pid)) continue;
     const entry = readStat(pid);
     if (entry) table.set(pid, entry);
   }

@@ -33,6 +33,11 @@ export async function sweepManager(managerId: string, notBeforeTicks: number, ti
   return found.map((e) => e.pid);
 }
 
+function leaderOnly(leader: number): Map<number, ProcEntry> {
+  const e = readProcEntry(leader);
+  return e ? new Map([[leader, e]]) : new Map();
+}
+
 /**
  * Everything needed to find the members of one spawned process's tree, alive or orphaned.
  *
@@ -74,7 +79,11 @@ export class ProcessTree {
     const leader = this.leaderPid;
     if (HAS_PROC) this.#lastPidAtCollect = lastPid(); // before the listing: see nothingCreatedSinceCollect
     // Members were all created after the leader: read only pids handed out since, when provable.
-    const table = readProcTable(() => pidWindow(leader, this.#forksBefore));
+    // If none was handed out since the leader's own, the tree is the leader: no listing needed.
+    const table =
+      this.#lastPidAtCollect === leader && pidWindow(leader, this.#forksBefore)
+        ? leaderOnly(leader)
+        : readProcTable(() => pidWindow(leader, this.#forksBefore));
     const members = new Map<number, ProcEntry>();
     const children = new Map<number, ProcEntry[]>();
     for (const e of table.values()) {
