@@ -1,9 +1,10 @@
 /**
  * procward: run and supervise child processes.
- * This file is the package's only public entry; everything a host may use is exported here.
+ * This file is the package's only public entry; everything a host may use is exported here by name.
  */
-export { ProcessManager, type ManagerEvents, type ListFilter } from './registry/index.js';
-export { ManagedProcess } from './process/managed-process.js';
+export { ProcessManager, type ManagerEvents } from './registry/process-manager.js';
+export type { ListFilter } from './registry/list-filter.js';
+export type { ManagedProcess } from './process/managed-process.js'; // created only by pm.spawn()
 export type { ProcessExit, ProcessInfo, ProcessEvents, OrphansFound } from './process/types.js';
 export {
   OutputBuffer,
@@ -13,7 +14,7 @@ export {
   type ReadOptions,
   type FollowOptions,
   type FollowedChunk,
-} from './output/index.js';
+} from './output/output-buffer.js';
 export {
   PROCESS_STATES,
   TERMINAL_STATES,
@@ -25,7 +26,7 @@ export {
   type StateChange,
   type StateReason,
   type StopReason,
-} from './state-machine/index.js';
+} from './state-machine/states.js';
 export {
   ManagerOptionsSchema,
   SpawnOptionsSchema,
@@ -34,7 +35,6 @@ export {
   ScopeSchema,
   ListFilterSchema,
   SignalNameSchema,
-  DEFAULTS,
   type ManagerOptions,
   type SpawnOptions,
   type StopOptions,
@@ -43,10 +43,12 @@ export {
   type Scope,
   type ProcessType,
   type SignalName,
-} from './options/index.js';
+} from './options/schemas.js';
+export { DEFAULTS } from './options/defaults.js';
+export { ErrorCode } from './errors/codes.js';
 export {
-  ErrorCode,
   ProcwardError,
+  isProcwardError,
   InvalidOptionsError,
   SpawnFailedError,
   NotRunningError,
@@ -62,5 +64,5 @@ export {
   type OptionIssue,
   type SpawnFailureKind,
   type Survivor,
-} from './errors/index.js';
-export { TREE_ENV } from './tree/index.js';
+} from './errors/procward-error.js';
+export { TREE_ENV, MANAGER_ENV } from './tree/process-tree.js';

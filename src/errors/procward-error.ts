@@ -1,7 +1,12 @@
 import { ErrorCode } from './codes.js';
 
+// A registry-wide symbol, so that two copies of the package (a host and a plugin each bundling
+// procward) still recognise each other's errors where `instanceof` would fail.
+const brand = Symbol.for('procward.error');
+
 /** Base class of every error the library throws, rejects with or emits. */
 export class ProcwardError extends Error {
+  readonly [brand] = true;
   readonly code: ErrorCode;
   /** The process the error is about, when there is one. */
   readonly processId?: string;
@@ -129,4 +134,17 @@ export class ListenerError extends ProcwardError {
     super(ErrorCode.LISTENER_FAILED, `A listener for "${event}" threw: ${String((cause as Error)?.message ?? cause)}`, { cause });
     this.event = event;
   }
+}
+
+/**
+ * Whether `value` is a procward error (from any copy of the package), optionally with a given code.
+ * @example if (isProcwardError(err, 'SPAWN_FAILED')) showInstallHint(err.message);
+ */
+export function isProcwardError(value: unknown, code?: ErrorCode): value is ProcwardError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    brand in value &&
+    (code === undefined || (value as ProcwardError).code === code)
+  );
 }

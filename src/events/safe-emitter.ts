@@ -1,5 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
-import { ListenerError } from '../errors/index.js';
+import { ListenerError } from '../errors/procward-error.js';
 
 interface Registered {
   fn: (...args: unknown[]) => unknown;

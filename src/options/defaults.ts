@@ -1,12 +1,25 @@
 import type { OrphanPolicy, SignalName } from './schemas.js';
 
+/**
+ * Defaults of the manager's options; each spawn inherits the manager's values. (They live here,
+ * not as zod defaults in the spawn schema, because a spawn's default is its manager's setting.)
+ */
 export const DEFAULTS = {
+  /** Output kept per process: a long agent session's worth of text, bounded. */
   outputMaxBytes: 8 * 1024 * 1024,
+  /** Exited processes kept for inspection; each may hold up to outputMaxBytes. */
   retainExited: 20,
   stopSignal: 'SIGTERM' as SignalName,
+  /** Time to exit after the first signal: enough for a dev server or an agent to flush and close. */
   graceMs: 5000,
   orphans: 'kill' as OrphanPolicy,
+  /**
+   * After the leader exits, how long its pipes may stay open before the library looks for who holds
+   * them. Pipes normally close within a millisecond of the exit; this only bounds the rare case.
+   */
   drainMs: 200,
+  /** SIGKILL takes effect at once unless a process is in uninterruptible sleep (state D). */
   killTimeoutMs: 3000,
+  /** Enough stderr to show why a command failed (a stack trace, a compiler error). */
   stderrTailBytes: 4096,
 } as const;

@@ -1,6 +1,6 @@
 import { constants } from 'node:os';
 import { z } from 'zod';
-import { InvalidOptionsError } from '../errors/index.js';
+import { InvalidOptionsError } from '../errors/procward-error.js';
 
 const SIGNAL_NAMES = Object.keys(constants.signals) as [string, ...string[]];
 

@@ -1,4 +1,4 @@
-import { MANAGER_ENV, TREE_ENV } from '../tree/index.js';
+import { MANAGER_ENV, TREE_ENV } from '../tree/process-tree.js';
 
 /**
  * The child's environment: the host's (unless inheritEnv is false), the caller's overrides

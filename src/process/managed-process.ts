@@ -1,20 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import {
-  NotRunningError,
-  NotSupportedError,
-  ProcwardError,
-  SpawnFailedError,
-  StdinFailedError,
-  StdinUnavailableError,
-  StopFailedError,
-  type Survivor,
-} from '../errors/index.js';
+import { NotRunningError, NotSupportedError, ProcwardError, SpawnFailedError, StdinFailedError, StdinUnavailableError, StopFailedError, type Survivor } from '../errors/procward-error.js';
 import { SafeEmitter } from '../events/safe-emitter.js';
-import type { OrphanPolicy, ProcessType, Scope, StopOptions } from '../options/index.js';
-import { OutputBuffer, TailBuffer, type OutputChunk, type OutputStream } from '../output/index.js';
-import { StateMachine, isTerminal, type ProcessState, type StateChange, type StateReason, type StopReason } from '../state-machine/index.js';
-import { ProcessTree, forksBeforeSpawn, terminateTree, type TerminateResult } from '../tree/index.js';
+import type { OrphanPolicy, ProcessType, Scope, StopOptions } from '../options/schemas.js';
+import { OutputBuffer, type OutputChunk, type OutputStream } from '../output/output-buffer.js';
+import { TailBuffer } from '../output/tail-buffer.js';
+import { StateMachine } from '../state-machine/state-machine.js';
+import { isTerminal, type ProcessState, type StateChange, type StateReason, type StopReason } from '../state-machine/states.js';
+import { ProcessTree } from '../tree/process-tree.js';
+import { forksBeforeSpawn } from '../tree/pid-window.js';
+import { terminateTree, type TerminateResult } from '../tree/terminate.js';
 import { childEnv } from './child-env.js';
+import { CANCEL_QUEUED, KILL_SYNC, START, STOP_FOR } from './internal.js';
 import { diagnoseSpawnError } from './spawn-error.js';
 import type { OrphansFound, ProcessEvents, ProcessExit, ProcessInfo } from './types.js';
 
@@ -178,8 +174,8 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
 
   // ── lifecycle ──────────────────────────────────────────────────────────────
 
-  /** @internal Called by the manager when the queue lets this process start. Resolves when terminal. */
-  _start(): Promise<ProcessExit> {
+  /** Called by the manager when the queue lets this process start. Resolves when terminal. */
+  [START](): Promise<ProcessExit> {
     if (this.state !== 'queued') return this.exited;
     this.#transition('starting', 'start');
     const o = this.#opts;
@@ -225,8 +221,8 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     return this.exited;
   }
 
-  /** @internal Ends a process that never left the queue. */
-  _cancelQueued(reason: StopReason): void {
+  /** Ends a process that never left the queue. */
+  [CANCEL_QUEUED](reason: StopReason): void {
     if (this.state !== 'queued') return;
     this.#stopReason = reason;
     this.#startedDeferred.reject(new NotRunningError(`Process ${this.id} was stopped (${reason}) before it started.`, this.id));
@@ -405,15 +401,15 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     return handled(this.#stopWith('kill', { signal: 'SIGKILL' }));
   }
 
-  /** @internal Stop with a given reason (scope, shutdown, …). */
-  _stop(reason: StopReason, options: StopOptions = {}): Promise<ProcessExit> {
+  /** Stop with a given reason (scope, shutdown, …). */
+  [STOP_FOR](reason: StopReason, options: StopOptions = {}): Promise<ProcessExit> {
     return handled(this.#stopWith(reason, options));
   }
 
   async #stopWith(reason: StopReason, options: StopOptions): Promise<ProcessExit> {
     if (this.#exit) return this.#exit;
     if (this.state === 'queued') {
-      this._cancelQueued(reason);
+      this[CANCEL_QUEUED](reason);
       return this.exited;
     }
     const signal = options.signal ?? this.#opts.stop.signal;
@@ -515,8 +511,8 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     throw new NotSupportedError(`Cannot resize ${this.id} to ${cols}x${rows}: it runs on pipes, not a pseudo-terminal; spawn with pty: true to get one.`, this.id);
   }
 
-  /** @internal Last-resort SIGKILL of the tree, synchronous, for the host's `exit` hook. */
-  _killSync(): void {
+  /** Last-resort SIGKILL of the tree, synchronous, for the host's `exit` hook. */
+  [KILL_SYNC](): void {
     if (!this.#tree || this.#exit) return;
     try {
       this.#tree.signal(this.#tree.collect(), 'SIGKILL');

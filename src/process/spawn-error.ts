@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { SpawnFailedError } from '../errors/index.js';
+import { SpawnFailedError } from '../errors/procward-error.js';
 
 /**
  * Turns the OS error of a failed spawn into a message that says what to fix. Node reports a

@@ -1,7 +1,7 @@
-import type { ProcwardError, Survivor } from '../errors/index.js';
-import type { OrphanPolicy, ProcessType, Scope } from '../options/index.js';
-import type { OutputChunk } from '../output/index.js';
-import type { ProcessState, StateChange, StateReason } from '../state-machine/index.js';
+import type { ProcwardError, Survivor } from '../errors/procward-error.js';
+import type { OrphanPolicy, ProcessType, Scope } from '../options/schemas.js';
+import type { OutputChunk } from '../output/output-buffer.js';
+import type { ProcessState, StateChange, StateReason } from '../state-machine/states.js';
 
 /** How a process ended. Plain data: JSON-serialisable. */
 export interface ProcessExit {

@@ -3,14 +3,16 @@
  * exits without calling shutdown(), one `exit` hook SIGKILLs every live tree of every manager
  * (synchronously: nothing asynchronous runs after `exit`).
  */
+import { KILL_SYNC } from '../process/internal.js';
+
 interface Killable {
-  _killAllSync(): void;
+  [KILL_SYNC](): void;
 }
 
 const managers = new Set<Killable>();
 
 function onHostExit(): void {
-  for (const m of managers) m._killAllSync();
+  for (const m of managers) m[KILL_SYNC]();
 }
 
 export function guardHostExit(manager: Killable): void {

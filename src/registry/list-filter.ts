@@ -1,6 +1,6 @@
-import type { ProcessType, Scope } from '../options/index.js';
+import type { ProcessType, Scope } from '../options/schemas.js';
 import type { ManagedProcess } from '../process/managed-process.js';
-import type { ProcessState } from '../state-machine/index.js';
+import type { ProcessState } from '../state-machine/states.js';
 
 export interface ListFilter {
   /** One state or any of several. */

@@ -1,24 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import PQueue from 'p-queue';
-import { LimitReachedError, NotFoundError, ShuttingDownError, StopFailedError, type ProcwardError, type Survivor } from '../errors/index.js';
+import { LimitReachedError, NotFoundError, ShuttingDownError, StopFailedError, type ProcwardError, type Survivor } from '../errors/procward-error.js';
 import { SafeEmitter } from '../events/safe-emitter.js';
-import {
-  DEFAULTS,
-  ListFilterSchema,
-  ManagerOptionsSchema,
-  SpawnOptionsSchema,
-  StopOptionsSchema,
-  parseOptions,
-  type ManagerOptions,
-  type Scope,
-  type SpawnOptions,
-  type StopOptions,
-} from '../options/index.js';
-import type { OutputChunk } from '../output/index.js';
+import { DEFAULTS } from '../options/defaults.js';
+import { ListFilterSchema, ManagerOptionsSchema, SpawnOptionsSchema, StopOptionsSchema, parseOptions, type ManagerOptions, type Scope, type SpawnOptions, type StopOptions } from '../options/schemas.js';
+import type { OutputChunk } from '../output/output-buffer.js';
+import { CANCEL_QUEUED, KILL_SYNC, START, STOP_FOR } from '../process/internal.js';
 import { ManagedProcess, type ProcessHooks, type ResolvedSpawnOptions } from '../process/managed-process.js';
 import type { OrphansFound, ProcessExit } from '../process/types.js';
-import { isTerminal, type ProcessState, type StateChange, type StopReason } from '../state-machine/index.js';
-import { startTicksLowerBound, sweepManager } from '../tree/index.js';
+import { isTerminal, type ProcessState, type StateChange, type StopReason } from '../state-machine/states.js';
+import { startTicksLowerBound } from '../tree/proc-table.js';
+import { sweepManager } from '../tree/process-tree.js';
 import { guardHostExit, releaseHostExit } from './host-exit.js';
 import { matches, type ListFilter } from './list-filter.js';
 
@@ -143,9 +135,9 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
     if (++this.#live === 1 && this.#opts.killOnHostExit) guardHostExit(this);
     this.emit('spawn', p);
     if (o.signal?.aborted) {
-      p._cancelQueued('abort');
+      p[CANCEL_QUEUED]('abort');
     } else if (!this.#queue) {
-      void p._start();
+      void p[START]();
     } else {
       this.#enqueue(p);
     }
@@ -158,7 +150,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
     void queue.add(async () => {
       if (!hasSlot) await this.#nextTurn();
       if (p.state !== 'queued') return; // stopped while it waited
-      await p._start();
+      await p[START]();
     });
   }
 
@@ -237,9 +229,9 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
     return true;
   }
 
-  /** @internal SIGKILL every live tree synchronously (the host is exiting). */
-  _killAllSync(): void {
-    for (const p of this.#liveProcesses()) p._killSync();
+  /** SIGKILL every live tree synchronously (the host is exiting). */
+  [KILL_SYNC](): void {
+    for (const p of this.#liveProcesses()) p[KILL_SYNC]();
   }
 
   #liveProcesses(): ManagedProcess[] {
@@ -250,7 +242,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
 
   async #stopMany(list: ManagedProcess[], reason: StopReason, options?: StopOptions): Promise<ProcessExit[]> {
     const opts = parseOptions(StopOptionsSchema, options, 'stop options') as StopOptions;
-    const settled = await Promise.allSettled(list.map((p) => p._stop(reason, opts)));
+    const settled = await Promise.allSettled(list.map((p) => p[STOP_FOR](reason, opts)));
     const exits: ProcessExit[] = [];
     const survivors: Survivor[] = [];
     for (const s of settled) {

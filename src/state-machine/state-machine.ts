@@ -1,4 +1,4 @@
-import { InvalidTransitionError } from '../errors/index.js';
+import { InvalidTransitionError } from '../errors/procward-error.js';
 import { canTransition, type ProcessState, type StateChange, type StateReason } from './states.js';
 
 /** Holds one process's state and enforces the table; the owner decides what to emit. */

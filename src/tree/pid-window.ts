@@ -19,6 +19,8 @@ let pidMax: number | undefined;
 let sample = -1; // forks since boot at some earlier moment
 let sampledAt = Number.NEGATIVE_INFINITY;
 let refreshing = false;
+// A fork-count sample older than this is refreshed (in the background) at the next spawn; an old
+// sample only widens the window's proof obligation, never makes it wrong.
 const STALE_MS = 500;
 
 function readForks(text: string): number {

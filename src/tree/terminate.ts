@@ -1,4 +1,4 @@
-import type { Survivor } from '../errors/index.js';
+import type { Survivor } from '../errors/procward-error.js';
 import { readProcEntry, type ProcEntry } from './proc-table.js';
 import type { ProcessTree } from './process-tree.js';
 
@@ -26,8 +26,14 @@ export interface TerminateResult {
   escalated: boolean;
 }
 
+// During the grace period: how often members other than the leader (whose exit we hear of at once)
+// are checked for death. A check is one small /proc read per member.
 const GRACE_POLL_MS = 10;
+// During the grace period: how often the tree is scanned again, to signal children forked since
+// (e.g. a shell starting its cleanup) while their parents' links are still intact.
 const RESCAN_EVERY_MS = 50;
+// After SIGKILL, checks start at 1 ms (death is near-immediate) and back off to this.
+const KILL_POLL_MAX_MS = 50;
 
 function delay(ms: number): { promise: Promise<void>; cancel: () => void } {
   let timer: NodeJS.Timeout | undefined;
@@ -129,6 +135,6 @@ export async function terminateTree(tree: ProcessTree, plan: TerminatePlan, cont
     const wait = delay(pollMs);
     await Promise.race([wait.promise, leaderWake]);
     wait.cancel();
-    pollMs = Math.min(pollMs * 2, 50);
+    pollMs = Math.min(pollMs * 2, KILL_POLL_MAX_MS);
   }
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ListenerError, NotRunningError, NotSupportedError, ProcessManager, StdinUnavailableError, type ProcwardError } from '../src/index.js';
-import { firstLine, fixture } from './helpers/proc.js';
+import { ListenerError, NotRunningError, NotSupportedError, ProcessManager, StdinUnavailableError, type ProcwardError } from '../../src/index.js';
+import { firstLine, fixture } from '../helpers/proc.js';
 
 let pm: ProcessManager;
 afterEach(async () => {

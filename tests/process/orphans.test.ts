@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessManager, type OrphansFound } from '../src/index.js';
-import { isAlive, waitFor } from './helpers/proc.js';
+import { ProcessManager, type OrphansFound } from '../../src/index.js';
+import { isAlive, waitFor } from '../helpers/proc.js';
 
 let pm: ProcessManager;
 afterEach(async () => {

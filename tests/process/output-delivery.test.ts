@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessManager, type OutputChunk } from '../src/index.js';
-import { fixture } from './helpers/proc.js';
+import { ProcessManager, type OutputChunk } from '../../src/index.js';
+import { fixture } from '../helpers/proc.js';
 
 let pm: ProcessManager;
 afterEach(async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidTransitionError, PROCESS_STATES, TERMINAL_STATES, TRANSITIONS, canTransition, isTerminal } from '../src/index.js';
-import { StateMachine } from '../src/state-machine/index.js';
+import { InvalidTransitionError, PROCESS_STATES, TERMINAL_STATES, TRANSITIONS, canTransition, isTerminal } from '../../src/index.js';
+import { StateMachine } from '../../src/state-machine/state-machine.js';
 
 describe('state machine table', () => {
   it('lists the lifecycle the library promises', () => {

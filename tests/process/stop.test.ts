@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ProcessManager, StopFailedError } from '../src/index.js';
-import { ProcessTree } from '../src/tree/index.js';
-import { firstLine, fixture, isAlive, stat, waitFor } from './helpers/proc.js';
+import { ProcessManager, StopFailedError } from '../../src/index.js';
+import { ProcessTree } from '../../src/tree/process-tree.js';
+import { firstLine, fixture, isAlive, stat, waitFor } from '../helpers/proc.js';
 
 let pm: ProcessManager;
 afterEach(async () => {
@@ -147,5 +147,16 @@ describe('timeout and abort', () => {
     expect(await p.exited).toMatchObject({ state: 'stopped', reason: 'abort', startedAt: null });
     expect(p.pid).toBeUndefined();
     await expect(p.started).rejects.toMatchObject({ code: 'NOT_RUNNING' });
+  });
+});
+
+describe('host exit', () => {
+  it('a host that exits without shutdown() takes every live tree with it', async () => {
+    pm = new ProcessManager();
+    const host = pm.spawn({ command: process.execPath, args: ['--import', 'tsx', fixture('host-exits.mjs').args[0]!] });
+    const exit = await host.exited;
+    expect(exit.stderrTail).toBe('');
+    const pids = JSON.parse(host.output.read().data.toString().trim()) as Record<string, number>;
+    for (const pid of Object.values(pids)) await waitFor(() => !isAlive(pid), `pid ${pid} to die with its host`);
   });
 });

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessManager } from '../src/index.js';
-import { forksBeforeSpawn, inWindow, pidWindow } from '../src/tree/pid-window.js';
-import { waitFor } from './helpers/proc.js';
+import { ProcessManager } from '../../src/index.js';
+import { forksBeforeSpawn, inWindow, pidWindow } from '../../src/tree/pid-window.js';
+import { waitFor } from '../helpers/proc.js';
 
 const forksNow = () => Number(/\nprocesses (\d+)/.exec(readFileSync('/proc/stat', 'utf8'))![1]);
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { LimitReachedError, NotFoundError, ProcessManager, ShuttingDownError, type ManagedProcess } from '../src/index.js';
-import { fixture, isAlive, waitFor } from './helpers/proc.js';
+import { LimitReachedError, NotFoundError, ProcessManager, ShuttingDownError, type ManagedProcess } from '../../src/index.js';
+import { fixture, isAlive, waitFor } from '../helpers/proc.js';
 
 let pm: ProcessManager;
 afterEach(async () => {

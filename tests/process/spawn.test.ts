@@ -2,8 +2,8 @@ import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InvalidOptionsError, ProcessManager, SpawnFailedError, type StateChange } from '../src/index.js';
-import { fixture, stat } from './helpers/proc.js';
+import { InvalidOptionsError, ProcessManager, SpawnFailedError, isProcwardError, type StateChange } from '../../src/index.js';
+import { fixture, stat } from '../helpers/proc.js';
 
 let pm: ProcessManager;
 afterEach(async () => {
@@ -153,30 +153,35 @@ describe('spawn failures are typed and never thrown into the host', () => {
     expect(err.code).toBe('SPAWN_FAILED');
   });
 
-  it('bad options throw INVALID_OPTIONS naming the field', () => {
+  it.each([
+    [{ command: '' }, 'command must be a non-empty string'],
+    [{ command: 'ls', args: 'not-an-array' }, 'args'],
+    [{ command: 'ls', args: ['ok', 3] }, 'args.1'],
+    [{ command: 'ls', timeoutMs: -5 }, 'timeoutMs'],
+    [{ command: 'ls', stop: { signal: 'SIGNOPE' } }, 'stop.signal: unknown signal "SIGNOPE"'],
+    [{ command: 'ls', stdin: 'keyboard' }, 'stdin'],
+    [{ command: 'ls', scope: { kind: 'task' } }, 'scope.id'],
+    [{ command: 'ls', timeout: 5 }, 'timeout'],
+    [{ command: 'ls', signal: {} }, 'signal must be an AbortSignal'],
+    [{ command: 'ls', env: { A: 1 } }, 'env.A'],
+  ])('bad spawn options %j throw INVALID_OPTIONS naming %s', (opts, fragment) => {
     pm = new ProcessManager();
-    const bad = [
-      [{ command: '' }, 'command'],
-      [{ command: 'ls', args: 'not-an-array' }, 'args'],
-      [{ command: 'ls', timeoutMs: -5 }, 'timeoutMs'],
-      [{ command: 'ls', stop: { signal: 'SIGNOPE' } }, 'stop.signal'],
-      [{ command: 'ls', stdin: 'keyboard' }, 'stdin'],
-      [{ command: 'ls', scope: { kind: 'task' } }, 'scope.id'],
-      [{ command: 'ls', bogus: true }, 'bogus'],
-      [{ command: 'ls', signal: {} }, 'signal'],
-    ] as const;
-    for (const [opts, field] of bad) {
-      let err: unknown;
-      try {
-        pm.spawn(opts as never);
-      } catch (e) {
-        err = e;
-      }
-      expect(err, JSON.stringify(opts)).toBeInstanceOf(InvalidOptionsError);
-      expect((err as InvalidOptionsError).code).toBe('INVALID_OPTIONS');
-      expect((err as Error).message).toContain(field);
+    let err: unknown;
+    try {
+      pm.spawn(opts as never);
+    } catch (e) {
+      err = e;
     }
+    expect(err).toBeInstanceOf(InvalidOptionsError);
+    expect(isProcwardError(err, 'INVALID_OPTIONS')).toBe(true);
+    expect((err as Error).message).toContain(fragment);
     expect(pm.list()).toHaveLength(0);
-    expect(() => new ProcessManager({ maxConcurrent: 0 })).toThrow(InvalidOptionsError);
   });
+
+  it.each([[{ maxConcurrent: 0 }], [{ retainExited: -1 }], [{ stop: { graceMs: 'soon' } }], [{ orphans: 'adopt' }]])(
+    'bad manager options %j throw INVALID_OPTIONS',
+    (opts) => {
+      expect(() => new ProcessManager(opts as never)).toThrow(InvalidOptionsError);
+    },
+  );
 });

@@ -1,2 +1,0 @@
-export { ErrorCode } from './codes.js';
-export * from './procward-error.js';

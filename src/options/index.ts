@@ -1,2 +1,0 @@
-export * from './schemas.js';
-export { DEFAULTS } from './defaults.js';

@@ -1,2 +1,0 @@
-export * from './output-buffer.js';
-export { TailBuffer } from './tail-buffer.js';

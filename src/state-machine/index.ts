@@ -1,2 +1,0 @@
-export * from './states.js';
-export { StateMachine } from './state-machine.js';
