@@ -15,6 +15,10 @@ export const ErrorCode = {
   STDIN_UNAVAILABLE: 'STDIN_UNAVAILABLE',
   STDIN_FAILED: 'STDIN_FAILED',
   LISTENER_FAILED: 'LISTENER_FAILED',
+  /** Reading a child's stdout or stderr failed (the pipe reported an I/O error). */
+  OUTPUT_FAILED: 'OUTPUT_FAILED',
+  /** Node reported an error on a running child (e.g. it could not be signalled). */
+  CHILD_ERROR: 'CHILD_ERROR',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -211,6 +211,8 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     child.stderr!.on('data', this.#onStderr);
     child.stdout!.once('close', this.#onStdioClose);
     child.stderr!.once('close', this.#onStdioClose);
+    child.stdout!.on('error', this.#onStdioError);
+    child.stderr!.on('error', this.#onStdioError);
     if (child.stdin) {
       child.stdin.on('error', this.#onStdinError);
     }
@@ -240,7 +242,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       void diagnoseSpawnError(err, this.#opts.command, this.#opts.cwd, this.id).then((e) => this.#failSpawn(e));
       return;
     }
-    this.#emitError(new ProcwardError('SPAWN_FAILED', `Child process error: ${err.message}`, { cause: err, processId: this.id }));
+    this.#emitError(new ProcwardError('CHILD_ERROR', `Child process error: ${err.message}`, { cause: err, processId: this.id }));
   };
 
   #failSpawn(error: SpawnFailedError): void {
@@ -269,8 +271,13 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
   }
 
   readonly #onStdioClose = (): void => {
-    this.#stdioOpen--;
-    if (this.#stdioOpen === 0) this.#maybeFinalize();
+    // Also called after a failed spawn or a forced drain has already counted the pipes as closed.
+    if (this.#stdioOpen > 0 && --this.#stdioOpen === 0) this.#maybeFinalize();
+  };
+
+  readonly #onStdioError = (err: Error): void => {
+    // A read error on a pipe (rare: EIO) must not become an uncaught 'error' event in the host.
+    this.#emitError(new ProcwardError('OUTPUT_FAILED', `Reading output of ${this.id} failed: ${err.message}`, { cause: err, processId: this.id }));
   };
 
   readonly #onLeaderExit = (code: number | null, signal: NodeJS.Signals | null): void => {
