@@ -1,67 +1,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { NotRunningError, NotSupportedError, ProcwardError, SpawnFailedError, StdinFailedError, StdinUnavailableError, StopFailedError, type Survivor } from '../errors/procward-error.js';
+import { NotRunningError, NotSupportedError, ProcwardError, SpawnFailedError, StopFailedError, type Survivor } from '../errors/procward-error.js';
 import { SafeEmitter } from '../events/safe-emitter.js';
-import type { OrphanPolicy, ProcessType, Scope, StopOptions } from '../options/schemas.js';
-import { OutputBuffer, type OutputChunk, type OutputStream } from '../output/output-buffer.js';
+import type { ProcessType, Scope, StopOptions } from '../options/schemas.js';
+import { OutputBuffer, type OutputStream } from '../output/output-buffer.js';
 import { TailBuffer } from '../output/tail-buffer.js';
 import { StateMachine } from '../state-machine/state-machine.js';
-import { isTerminal, type ProcessState, type StateChange, type StateReason, type StopReason } from '../state-machine/states.js';
+import { isTerminal, type ProcessState, type StateReason, type StopReason } from '../state-machine/states.js';
 import { ProcessTree } from '../tree/process-tree.js';
 import { forksBeforeSpawn } from '../tree/pid-window.js';
 import { terminateTree, type TerminateResult } from '../tree/terminate.js';
 import { childEnv } from './child-env.js';
 import { CANCEL_QUEUED, KILL_SYNC, START, STOP_FOR } from './internal.js';
 import { diagnoseSpawnError } from './spawn-error.js';
+import { exitVerdict } from './exit-verdict.js';
+import { StdinPort } from './stdin-port.js';
+import type { ProcessHooks, ResolvedSpawnOptions } from './process-config.js';
+import { deferred, handled } from '../internal/deferred.js';
 import type { OrphansFound, ProcessEvents, ProcessExit, ProcessInfo } from './types.js';
-
-/** Spawn options after validation and defaults. */
-export interface ResolvedSpawnOptions {
-  managerId: string;
-  command: string;
-  args: string[];
-  cwd: string;
-  env: Record<string, string | undefined> | undefined;
-  inheritEnv: boolean;
-  shell: boolean | string;
-  label: string | undefined;
-  type: ProcessType;
-  scope: Scope | undefined;
-  metadata: Record<string, unknown>;
-  timeoutMs: number | undefined;
-  signal: AbortSignal | undefined;
-  stdin: 'pipe' | 'ignore';
-  outputMaxBytes: number;
-  stop: Required<StopOptions>;
-  orphans: OrphanPolicy;
-  drainMs: number;
-  killTimeoutMs: number;
-  stderrTailBytes: number;
-}
-
-/** How a process reports to its manager; called after the process's own listeners. */
-export interface ProcessHooks {
-  state(p: ManagedProcess, change: StateChange): void;
-  output(p: ManagedProcess, chunk: OutputChunk): void;
-  exit(p: ManagedProcess, exit: ProcessExit): void;
-  error(p: ManagedProcess, error: ProcwardError): void;
-  orphans(p: ManagedProcess, found: OrphansFound): void;
-}
-
-function handled<T>(promise: Promise<T>): Promise<T> {
-  // The host may ignore a promise we hand out; it must never become an unhandled rejection.
-  promise.catch(() => {});
-  return promise;
-}
-
-function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 /**
  * One supervised child process: its state machine, its output, its stdin and its stop.
@@ -84,6 +39,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
   readonly #leaderGone = deferred<void>();
   readonly #escalate = deferred<void>();
   readonly #createdAt = Date.now();
+  readonly #stdin: StdinPort;
 
   #child: ChildProcess | undefined;
   #tree: ProcessTree | undefined;
@@ -103,7 +59,6 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
   #orphans: number[] = [];
   #drainTimer: NodeJS.Timeout | undefined;
   #timeoutTimer: NodeJS.Timeout | undefined;
-  #stdinEnded = false;
   #onAbort: (() => void) | undefined;
 
   /** @internal Use ProcessManager.spawn. */
@@ -115,6 +70,22 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     this.#machine = new StateMachine('queued', id);
     this.output = new OutputBuffer({ maxBytes: options.outputMaxBytes });
     this.#stderrTail = new TailBuffer(options.stderrTailBytes);
+    const self = this;
+    this.#stdin = new StdinPort(
+      {
+        id,
+        get state() {
+          return self.state;
+        },
+        get spawned() {
+          return self.#child !== undefined;
+        },
+        get leaderExited() {
+          return self.#leaderExited;
+        },
+      },
+      options.stdin,
+    );
     this.started = handled(this.#startedDeferred.promise);
     this.exited = this.#exitedDeferred.promise;
     if (options.signal) {
@@ -213,9 +184,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     child.stderr!.once('close', this.#onStdioClose);
     child.stdout!.on('error', this.#onStdioError);
     child.stderr!.on('error', this.#onStdioError);
-    if (child.stdin) {
-      child.stdin.on('error', this.#onStdinError);
-    }
+    if (child.stdin) this.#stdin.attach(child.stdin, (e) => this.#emitError(e));
 
     if (o.timeoutMs !== undefined) {
       this.#timeoutTimer = setTimeout(() => void this.#stopWith('timeout', {}).catch(() => {}), o.timeoutMs);
@@ -342,24 +311,16 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     clearTimeout(this.#timeoutTimer);
     clearTimeout(this.#drainTimer);
     if (this.#onAbort) this.#opts.signal?.removeEventListener('abort', this.#onAbort);
-    this.#child?.stdin?.destroy();
+    this.#stdin.close();
     this.output.close();
 
-    let state: ProcessExit['state'];
-    let reason: StateReason;
-    if (this.#spawnError) {
-      state = 'failed';
-      reason = 'spawn-error';
-    } else if (this.#stopReason) {
-      reason = this.#stopReason;
-      state = this.#survivors.length > 0 ? 'failed' : 'stopped';
-    } else if (this.#signal !== null) {
-      state = 'failed';
-      reason = 'signal';
-    } else {
-      reason = 'exit';
-      state = this.#code === 0 && this.#survivors.length === 0 ? 'completed' : 'failed';
-    }
+    const { state, reason } = exitVerdict({
+      spawnFailed: this.#spawnError !== undefined,
+      stopReason: this.#stopReason,
+      code: this.#code,
+      signal: this.#signal,
+      survivors: this.#survivors.length,
+    });
     this.#endedAt = Date.now();
     const exit: ProcessExit = {
       state,
@@ -472,43 +433,18 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
   }
 
   /**
-   * Writes to the child's stdin. Throws at once if stdin cannot take data (not piped, ended, or the
-   * process is not running); the promise settles when the data is handed to the OS.
+   * Writes to the child's stdin (spawn with `stdin: 'pipe'`). Throws at once if stdin cannot take
+   * data (not piped, ended, or the process not running); the promise settles when the data is
+   * handed to the OS, or rejects with STDIN_FAILED (e.g. the child closed its stdin).
    */
   write(data: string | Uint8Array): Promise<void> {
-    const stdin = this.#writableStdin('write to');
-    const done = deferred<void>();
-    stdin.write(data, (err) => (err ? done.reject(new StdinFailedError(`Writing to stdin of ${this.id} failed: ${err.message}`, err, this.id)) : done.resolve()));
-    return handled(done.promise);
+    return this.#stdin.write(data);
   }
 
   /** Closes the child's stdin (end of input). */
   end(): void {
-    const stdin = this.#writableStdin('end');
-    this.#stdinEnded = true;
-    stdin.end();
+    this.#stdin.end();
   }
-
-  #writableStdin(what: string): NonNullable<ChildProcess['stdin']> {
-    if (this.#opts.stdin !== 'pipe') {
-      throw new StdinUnavailableError(`Cannot ${what} stdin of ${this.id}: it was spawned with stdin "ignore"; pass stdin: 'pipe' to spawn.`, this.id);
-    }
-    if (this.state === 'queued' || (this.state === 'starting' && !this.#child)) {
-      throw new NotRunningError(`Cannot ${what} stdin of ${this.id}: it has not started yet (state ${this.state}); await p.started first.`, this.id);
-    }
-    if (isTerminal(this.state) || this.#leaderExited || !this.#child?.stdin) {
-      throw new NotRunningError(`Cannot ${what} stdin of ${this.id}: the process has exited (state ${this.state}).`, this.id);
-    }
-    if (this.#stdinEnded || this.#child.stdin.writableEnded) {
-      throw new StdinUnavailableError(`Cannot ${what} stdin of ${this.id}: stdin was already closed with end().`, this.id);
-    }
-    return this.#child.stdin;
-  }
-
-  readonly #onStdinError = (err: Error): void => {
-    // EPIPE when the child closed its stdin; without a listener this would crash the host.
-    this.#emitError(new StdinFailedError(`stdin of ${this.id} failed: ${err.message}`, err, this.id));
-  };
 
   /** Resizes the terminal of a PTY process. Pipe processes have no terminal. */
   resize(cols: number, rows: number): void {

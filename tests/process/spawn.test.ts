@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidOptionsError, ProcessManager, SpawnFailedError, isProcwardError, type StateChange } from '../../src/index.js';
-import { fixture, stat } from '../helpers/proc.js';
+import { stat } from '../helpers/proc.js';
 
 let pm: ProcessManager;
 afterEach(async () => {

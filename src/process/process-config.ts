@@ -1,0 +1,39 @@
+import type { ProcwardError } from '../errors/procward-error.js';
+import type { OrphanPolicy, ProcessType, Scope, StopOptions } from '../options/schemas.js';
+import type { OutputChunk } from '../output/output-buffer.js';
+import type { StateChange } from '../state-machine/states.js';
+import type { ManagedProcess } from './managed-process.js';
+import type { OrphansFound, ProcessExit } from './types.js';
+
+/** Spawn options after validation and defaults. */
+export interface ResolvedSpawnOptions {
+  managerId: string;
+  command: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string | undefined> | undefined;
+  inheritEnv: boolean;
+  shell: boolean | string;
+  label: string | undefined;
+  type: ProcessType;
+  scope: Scope | undefined;
+  metadata: Record<string, unknown>;
+  timeoutMs: number | undefined;
+  signal: AbortSignal | undefined;
+  stdin: 'pipe' | 'ignore';
+  outputMaxBytes: number;
+  stop: Required<StopOptions>;
+  orphans: OrphanPolicy;
+  drainMs: number;
+  killTimeoutMs: number;
+  stderrTailBytes: number;
+}
+
+/** How a process reports to its manager; called after the process's own listeners. */
+export interface ProcessHooks {
+  state(p: ManagedProcess, change: StateChange): void;
+  output(p: ManagedProcess, chunk: OutputChunk): void;
+  exit(p: ManagedProcess, exit: ProcessExit): void;
+  error(p: ManagedProcess, error: ProcwardError): void;
+  orphans(p: ManagedProcess, found: OrphansFound): void;
+}
