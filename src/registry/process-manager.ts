@@ -9,7 +9,8 @@ import { CANCEL_QUEUED, KILL_SYNC, START, STOP_FOR } from '../process/internal.j
 import { ManagedProcess } from '../process/managed-process.js';
 import type { ProcessHooks, ResolvedSpawnOptions } from '../process/process-config.js';
 import type { OrphansFound, ProcessExit } from '../process/types.js';
-import { isTerminal, type ProcessState, type StateChange, type StopReason } from '../state-machine/states.js';
+import { isTerminal, type StateChange, type StopReason } from '../state-machine/states.js';
+import { handled } from '../internal/deferred.js';
 import { startTicksLowerBound } from '../tree/proc-table.js';
 import { sweepManager } from '../tree/process-tree.js';
 import { guardHostExit, releaseHostExit } from './host-exit.js';
@@ -181,7 +182,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
   /** Stops one process by id; rejects with NOT_FOUND for an unknown id. */
   stop(id: string, options?: StopOptions): Promise<ProcessExit> {
     const p = this.#processes.get(id);
-    if (!p) return handledReject(new NotFoundError(id));
+    if (!p) return handled(Promise.reject(new NotFoundError(id)));
     return p.stop(parseOptions(StopOptionsSchema, options, 'stop options') as StopOptions);
   }
 
@@ -214,7 +215,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
           releaseHostExit(this);
         }
       })();
-      this.#shutdown.catch(() => {});
+      handled(this.#shutdown);
     }
     return this.#shutdown;
   }
@@ -277,11 +278,3 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 }
-
-function handledReject<T>(error: Error): Promise<T> {
-  const p = Promise.reject(error);
-  p.catch(() => {});
-  return p as Promise<T>;
-}
-
-export type { ProcessState };
