@@ -1,17 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { NotRunningError, NotSupportedError, ProcwardError, SpawnFailedError, StopFailedError, type Survivor } from '../errors/procward-error.js';
 import { SafeEmitter } from '../events/safe-emitter.js';
 import type { ProcessType, Scope, StopOptions } from '../options/schemas.js';
-import { OutputBuffer, type OutputStream } from '../output/output-buffer.js';
+import { OutputBuffer } from '../output/output-buffer.js';
 import { TailBuffer } from '../output/tail-buffer.js';
 import { StateMachine } from '../state-machine/state-machine.js';
 import { isTerminal, type ProcessState, type StateReason, type StopReason } from '../state-machine/states.js';
 import { ProcessTree } from '../tree/process-tree.js';
 import { forksBeforeSpawn } from '../tree/pid-window.js';
 import { terminateTree, type TerminateResult } from '../tree/terminate.js';
-import { childEnv } from './child-env.js';
+import { childEnv } from '../spawn/child-env.js';
+import type { ChildEvents, ChildHandle } from '../spawn/child-handle.js';
+import { spawnPipeChild } from '../spawn/pipe-child.js';
 import { CANCEL_QUEUED, KILL_SYNC, START, STOP_FOR } from './internal.js';
-import { diagnoseSpawnError } from './spawn-error.js';
+import { diagnoseSpawnError } from '../spawn/spawn-error.js';
 import { exitVerdict } from './exit-verdict.js';
 import { StdinPort } from './stdin-port.js';
 import type { ProcessHooks, ResolvedSpawnOptions } from './process-config.js';
@@ -41,7 +42,8 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
   readonly #createdAt = Date.now();
   readonly #stdin: StdinPort;
 
-  #child: ChildProcess | undefined;
+  #child: ChildHandle | undefined;
+  #outputOpen = false;
   #tree: ProcessTree | undefined;
   #startedAt: number | null = null;
   #spawnedMono = 0;
@@ -50,7 +52,6 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
   #code: number | null = null;
   #signal: NodeJS.Signals | null = null;
   #leaderExited = false;
-  #stdioOpen = 0;
   #spawnError: SpawnFailedError | undefined;
   #stopReason: StopReason | undefined;
   #termination: Promise<TerminateResult> | undefined;
@@ -152,18 +153,12 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     const o = this.#opts;
     this.#spawnedMono = performance.now();
     const forksBefore = forksBeforeSpawn();
-    let child: ChildProcess;
+    let child: ChildHandle;
     try {
-      child = spawn(o.command, o.args, {
-        cwd: o.cwd,
-        env: childEnv(o.env, o.inheritEnv, this.id, o.managerId),
-        shell: o.shell,
-        // Its own session and process group: the tree can be signalled as one, and a terminal's
-        // Ctrl-C aimed at the host does not reach it.
-        detached: true,
-        stdio: [o.stdin, 'pipe', 'pipe'],
-        windowsHide: true,
-      });
+      child = spawnPipeChild(
+        { command: o.command, args: o.args, cwd: o.cwd, env: childEnv(o.env, o.inheritEnv, this.id, o.managerId), shell: o.shell, stdin: o.stdin },
+        this.#childEvents,
+      );
     } catch (err) {
       // Synchronous throws are argument errors Node detects itself (e.g. a NUL byte in an argument).
       queueMicrotask(() =>
@@ -171,21 +166,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       );
       return this.exited;
     }
-    this.#child = child;
-    if (child.pid !== undefined) this.#tree = new ProcessTree(child.pid, this.id, forksBefore);
-
-    child.once('spawn', this.#onSpawn);
-    child.on('error', this.#onChildError);
-    child.once('exit', this.#onLeaderExit);
-    this.#stdioOpen = 2;
-    child.stdout!.on('data', this.#onStdout);
-    child.stderr!.on('data', this.#onStderr);
-    child.stdout!.once('close', this.#onStdioClose);
-    child.stderr!.once('close', this.#onStdioClose);
-    child.stdout!.on('error', this.#onStdioError);
-    child.stderr!.on('error', this.#onStdioError);
-    if (child.stdin) this.#stdin.attach(child.stdin, (e) => this.#emitError(e));
-
+    this.#attach(child, forksBefore);
     if (o.timeoutMs !== undefined) {
       this.#timeoutTimer = setTimeout(() => void this.#stopWith('timeout', {}).catch(() => {}), o.timeoutMs);
     }
@@ -200,56 +181,51 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     this.#finalize();
   }
 
-  readonly #onSpawn = (): void => {
-    this.#startedAt = Date.now();
-    if (this.state === 'starting') this.#transition('running', 'spawned');
-    this.#startedDeferred.resolve();
-  };
+  /** Wires a spawned child (pipes or terminal) to this process. */
+  #attach(child: ChildHandle, forksBefore: number): void {
+    this.#child = child;
+    this.#outputOpen = true;
+    if (child.pid !== undefined) this.#tree = new ProcessTree(child.pid, this.id, forksBefore);
+    if (child.input) this.#stdin.attach(child.input, (e) => this.#emitError(e));
+  }
 
-  readonly #onChildError = (err: NodeJS.ErrnoException): void => {
-    if (this.#startedAt === null && (this.#child?.pid === undefined || (err as { syscall?: string }).syscall?.startsWith('spawn'))) {
+  readonly #childEvents: ChildEvents = {
+    spawned: () => {
+      this.#startedAt = Date.now();
+      if (this.state === 'starting') this.#transition('running', 'spawned');
+      this.#startedDeferred.resolve();
+    },
+    spawnFailed: (err) => {
       void diagnoseSpawnError(err, this.#opts.command, this.#opts.cwd, this.id).then((e) => this.#failSpawn(e));
-      return;
-    }
-    this.#emitError(new ProcwardError('CHILD_ERROR', `Child process error: ${err.message}`, { cause: err, processId: this.id }));
+    },
+    failed: (err) => {
+      this.#emitError(new ProcwardError('CHILD_ERROR', `Child process ${this.id} reported: ${err.message}`, { cause: err, processId: this.id }));
+    },
+    data: (stream, data) => {
+      if (stream === 'stderr') this.#stderrTail.write(data);
+      const chunk = this.output.append(stream, data);
+      this.emit('output', chunk);
+      this.#hooks.output(this, chunk);
+    },
+    exited: (code, signal) => this.#onLeaderExit(code, signal),
+    outputClosed: () => {
+      if (!this.#outputOpen) return;
+      this.#outputOpen = false;
+      this.#maybeFinalize();
+    },
   };
 
   #failSpawn(error: SpawnFailedError): void {
     if (this.#exit) return;
     this.#spawnError = error;
     this.#leaderExited = true;
-    this.#stdioOpen = 0;
+    this.#outputOpen = false;
     this.#startedDeferred.reject(error);
     this.#emitError(error);
     this.#finalize();
   }
 
-  readonly #onStdout = (data: Buffer): void => {
-    this.#deliver('stdout', data);
-  };
-
-  readonly #onStderr = (data: Buffer): void => {
-    this.#stderrTail.write(data);
-    this.#deliver('stderr', data);
-  };
-
-  #deliver(stream: OutputStream, data: Buffer): void {
-    const chunk = this.output.append(stream, data);
-    this.emit('output', chunk);
-    this.#hooks.output(this, chunk);
-  }
-
-  readonly #onStdioClose = (): void => {
-    // Also called after a failed spawn or a forced drain has already counted the pipes as closed.
-    if (this.#stdioOpen > 0 && --this.#stdioOpen === 0) this.#maybeFinalize();
-  };
-
-  readonly #onStdioError = (err: Error): void => {
-    // A read error on a pipe (rare: EIO) must not become an uncaught 'error' event in the host.
-    this.#emitError(new ProcwardError('OUTPUT_FAILED', `Reading output of ${this.id} failed: ${err.message}`, { cause: err, processId: this.id }));
-  };
-
-  readonly #onLeaderExit = (code: number | null, signal: NodeJS.Signals | null): void => {
+  #onLeaderExit(code: number | null, signal: NodeJS.Signals | null): void {
     this.#leaderExited = true;
     this.#code = code;
     this.#signal = signal;
@@ -260,12 +236,12 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     // Exited on its own. Anything left in its group or holding its pipes is an orphan.
     if (this.#tree?.groupAlive()) {
       void this.#handleOrphans();
-    } else if (this.#stdioOpen > 0) {
+    } else if (this.#outputOpen) {
       this.#drainTimer = setTimeout(() => void this.#handleOrphans(), this.#opts.drainMs);
     } else {
       this.#maybeFinalize();
     }
-  };
+  }
 
   /** Descendants outlived the leader: report them, and by default stop them the way stop() would. */
   async #handleOrphans(): Promise<void> {
@@ -288,19 +264,18 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
 
   /** Gives the pipes a bounded time to close once nothing of ours should hold them, then closes them. */
   #drainThenFinalize(): void {
-    if (this.#stdioOpen === 0) return this.#maybeFinalize();
+    if (!this.#outputOpen) return this.#maybeFinalize();
     clearTimeout(this.#drainTimer);
     this.#drainTimer = setTimeout(() => {
       // Whoever still holds the pipes is not ours to wait for (a kept orphan, a survivor).
-      this.#child?.stdout?.destroy();
-      this.#child?.stderr?.destroy();
-      this.#stdioOpen = 0;
+      this.#outputOpen = false;
+      this.#child?.closeOutput();
       this.#maybeFinalize();
     }, this.#opts.drainMs);
   }
 
   #maybeFinalize(): void {
-    if (this.#exit || !this.#leaderExited || this.#stdioOpen > 0) return;
+    if (this.#exit || !this.#leaderExited || this.#outputOpen) return;
     if (this.#terminating) return;
     clearTimeout(this.#drainTimer);
     this.#finalize();
