@@ -5,6 +5,8 @@ const shared: Options = {
   sourcemap: true,
   target: 'node20',
   platform: 'node',
+  // import.meta.url (used to find node-pty's native addon) in the CommonJS build too.
+  shims: true,
 };
 
 export default defineConfig([

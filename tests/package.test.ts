@@ -8,7 +8,12 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const script = (load: string) => `${load}
 const pm = new ProcessManager();
 const p = pm.spawn({ command: 'echo', args: ['from dist'] });
-p.exited.then(async (e) => { console.log(e.state + ' ' + p.output.read().data.toString().trim()); await pm.shutdown(); });`;
+const t = pm.spawn({ command: 'stty', args: ['size'], pty: { cols: 90, rows: 20 } });
+Promise.all([p.exited, t.exited]).then(async ([e, te]) => {
+  console.log(e.state + ' ' + p.output.read().data.toString().trim());
+  console.log('pty ' + te.state + ' ' + t.output.read().data.toString().trim());
+  await pm.shutdown();
+});`;
 
 let pm: ProcessManager;
 afterEach(async () => {
@@ -29,6 +34,6 @@ describe('built package', () => {
     const exit = await p.exited;
     expect(exit.stderrTail).toBe('');
     expect(exit.state).toBe('completed');
-    expect(p.output.read().data.toString()).toBe('completed from dist\n');
+    expect(p.output.read().data.toString()).toBe('completed from dist\npty completed 20 90\n');
   });
 });

@@ -22,4 +22,9 @@ export const DEFAULTS = {
   killTimeoutMs: 3000,
   /** Enough stderr to show why a command failed (a stack trace, a compiler error). */
   stderrTailBytes: 4096,
+  /** The classic terminal size, what most programs assume when they cannot ask. */
+  ptyCols: 80,
+  ptyRows: 24,
+  /** A TERM that every current terminal program knows, with 256 colours. */
+  ptyName: 'xterm-256color',
 } as const;

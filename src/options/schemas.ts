@@ -27,6 +27,17 @@ export const ScopeSchema = z.strictObject({
   id: z.string().min(1, 'scope.id must be a non-empty string'),
 });
 
+export const PtyOptionsSchema = z.strictObject({
+  /** Terminal width in columns. @default 80 */
+  cols: z.number().int().min(1).max(10_000).optional(),
+  /** Terminal height in rows. @default 24 */
+  rows: z.number().int().min(1).max(10_000).optional(),
+  /** Terminal type, set as TERM for the child. @default 'xterm-256color' */
+  name: z.string().min(1).optional(),
+  /** Input encoding the line discipline assumes: 'utf8' (IUTF8) or null for bytes. @default 'utf8' */
+  encoding: z.union([z.literal('utf8'), z.null()]).optional(),
+});
+
 export const ManagerOptionsSchema = z.strictObject({
   /** Processes started at once; further spawns wait in state `queued`. */
   maxConcurrent: z.number().int().positive().optional(),
@@ -65,10 +76,19 @@ export const SpawnOptionsSchema = z.strictObject({
   timeoutMs: z.number().int().positive().optional(),
   signal: z.instanceof(AbortSignal, { message: 'signal must be an AbortSignal' }).optional(),
   stdin: z.enum(['pipe', 'ignore']).optional(),
+  /** Run on a pseudo-terminal (node-pty) instead of pipes: `true` or the terminal's settings. */
+  pty: z.union([z.boolean(), PtyOptionsSchema]).optional(),
   output: OutputOptionsSchema.optional(),
   stop: StopOptionsSchema.optional(),
   orphans: OrphanPolicySchema.optional(),
   drainMs: z.number().int().nonnegative().optional(),
+}).superRefine((o, ctx) => {
+  if (o.pty && o.stdin !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['stdin'], message: 'stdin does not apply with pty: the terminal is the input (use write())' });
+  }
+  if (o.pty && o.shell) {
+    ctx.addIssue({ code: 'custom', path: ['shell'], message: "shell does not apply with pty: run the shell itself, e.g. command: 'bash', args: ['-c', …]" });
+  }
 });
 
 export const ListFilterSchema = z.strictObject({
@@ -81,6 +101,7 @@ export const ListFilterSchema = z.strictObject({
 export type SignalName = NodeJS.Signals;
 export type StopOptions = { signal?: SignalName; graceMs?: number };
 export type OutputOptions = z.infer<typeof OutputOptionsSchema>;
+export type PtyOptions = z.infer<typeof PtyOptionsSchema>;
 export type OrphanPolicy = z.infer<typeof OrphanPolicySchema>;
 export type Scope = z.infer<typeof ScopeSchema>;
 export type ManagerOptions = Omit<z.input<typeof ManagerOptionsSchema>, 'stop'> & { stop?: StopOptions };

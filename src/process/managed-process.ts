@@ -1,4 +1,4 @@
-import { NotRunningError, NotSupportedError, ProcwardError, SpawnFailedError, StopFailedError, type Survivor } from '../errors/procward-error.js';
+import { InvalidOptionsError, NotRunningError, NotSupportedError, ProcwardError, SpawnFailedError, StopFailedError, type Survivor } from '../errors/procward-error.js';
 import { SafeEmitter } from '../events/safe-emitter.js';
 import type { ProcessType, Scope, StopOptions } from '../options/schemas.js';
 import { OutputBuffer } from '../output/output-buffer.js';
@@ -11,6 +11,8 @@ import { terminateTree, type TerminateResult } from '../tree/terminate.js';
 import { childEnv } from '../spawn/child-env.js';
 import type { ChildEvents, ChildHandle } from '../spawn/child-handle.js';
 import { spawnPipeChild } from '../spawn/pipe-child.js';
+import { preflightSpawn } from '../spawn/preflight.js';
+import { spawnPtyChild } from '../pty/pty-child.js';
 import { CANCEL_QUEUED, KILL_SYNC, START, STOP_FOR } from './internal.js';
 import { diagnoseSpawnError } from '../spawn/spawn-error.js';
 import { exitVerdict } from './exit-verdict.js';
@@ -131,6 +133,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       pid: this.pid,
       stdin: o.stdin,
       shell: o.shell,
+      pty: o.pty ? { cols: this.#child?.terminalSize?.cols ?? o.pty.cols, rows: this.#child?.terminalSize?.rows ?? o.pty.rows } : null,
       createdAt: this.#createdAt,
       startedAt: this.#startedAt,
       endedAt: this.#endedAt,
@@ -153,20 +156,12 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     const o = this.#opts;
     this.#spawnedMono = performance.now();
     const forksBefore = forksBeforeSpawn();
-    let child: ChildHandle;
-    try {
-      child = spawnPipeChild(
-        { command: o.command, args: o.args, cwd: o.cwd, env: childEnv(o.env, o.inheritEnv, this.id, o.managerId), shell: o.shell, stdin: o.stdin },
-        this.#childEvents,
-      );
-    } catch (err) {
-      // Synchronous throws are argument errors Node detects itself (e.g. a NUL byte in an argument).
-      queueMicrotask(() =>
-        this.#failSpawn(new SpawnFailedError(`Cannot spawn "${o.command}": ${(err as Error).message}`, 'other', { cause: err, processId: this.id })),
-      );
-      return this.exited;
+    const env = childEnv(o.env, o.inheritEnv, this.id, o.managerId);
+    if (o.pty) {
+      void this.#startTerminal(env, forksBefore);
+    } else {
+      this.#startChild(() => spawnPipeChild({ command: o.command, args: o.args, cwd: o.cwd, env, shell: o.shell, stdin: o.stdin }, this.#childEvents), forksBefore);
     }
-    this.#attach(child, forksBefore);
     if (o.timeoutMs !== undefined) {
       this.#timeoutTimer = setTimeout(() => void this.#stopWith('timeout', {}).catch(() => {}), o.timeoutMs);
     }
@@ -179,6 +174,41 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     this.#stopReason = reason;
     this.#startedDeferred.reject(new NotRunningError(`Process ${this.id} was stopped (${reason}) before it started.`, this.id));
     this.#finalize();
+  }
+
+  #startChild(spawnIt: () => ChildHandle, forksBefore: number): void {
+    let child: ChildHandle;
+    try {
+      child = spawnIt();
+    } catch (err) {
+      // Synchronous throws are argument errors Node detects itself (e.g. a NUL byte in an
+      // argument) or a failed forkpty.
+      const o = this.#opts;
+      queueMicrotask(() =>
+        this.#failSpawn(new SpawnFailedError(`Cannot spawn "${o.command}": ${(err as Error).message}`, 'other', { cause: err, processId: this.id })),
+      );
+      return;
+    }
+    this.#attach(child, forksBefore);
+  }
+
+  /** A terminal child reports a failed exec only as text and exit code 1: check first. */
+  async #startTerminal(env: Record<string, string>, forksBefore: number): Promise<void> {
+    const o = this.#opts;
+    const problem = await preflightSpawn(o.command, o.cwd, env);
+    if (this.#stopReason) {
+      // Stopped while the checks ran: it never starts.
+      this.#startedDeferred.reject(new NotRunningError(`Process ${this.id} was stopped (${this.#stopReason}) before it started.`, this.id));
+      this.#leaderExited = true;
+      this.#finalize();
+      return;
+    }
+    if (problem) return this.#childEvents.spawnFailed(problem);
+    const t = o.pty!;
+    this.#startChild(
+      () => spawnPtyChild({ command: o.command, args: o.args, cwd: o.cwd, env, cols: t.cols, rows: t.rows, name: t.name, utf8: t.utf8 }, this.#childEvents),
+      forksBefore,
+    );
   }
 
   /** Wires a spawned child (pipes or terminal) to this process. */
@@ -219,7 +249,10 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     if (this.#exit) return;
     this.#spawnError = error;
     this.#leaderExited = true;
-    this.#outputOpen = false;
+    if (this.#outputOpen) {
+      this.#outputOpen = false;
+      this.#child?.closeOutput();
+    }
     this.#startedDeferred.reject(error);
     this.#emitError(error);
     this.#finalize();
@@ -356,6 +389,12 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       return this.exited;
     }
     const signal = options.signal ?? this.#opts.stop.signal;
+    if (this.state === 'starting' && !this.#child && !this.#leaderExited && !this.#stopReason) {
+      // Checks before the spawn are still running: the start sees the reason and never spawns.
+      this.#stopReason = reason;
+      this.#transition('stopping', reason);
+      return this.exited;
+    }
     if (this.#termination || this.#leaderExited || !this.#tree) {
       // Already stopping (or cleaning up after its own exit): a kill cuts the grace short.
       if (signal === 'SIGKILL') this.#escalate.resolve();
@@ -421,12 +460,18 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     this.#stdin.end();
   }
 
-  /** Resizes the terminal of a PTY process. Pipe processes have no terminal. */
+  /** Resizes the terminal of a PTY process (the child gets SIGWINCH). Pipe processes have no terminal. */
   resize(cols: number, rows: number): void {
-    if (isTerminal(this.state)) {
-      throw new NotRunningError(`Cannot resize ${this.id}: the process has exited (state ${this.state}).`, this.id);
+    if (!this.#opts.pty) {
+      throw new NotSupportedError(`Cannot resize ${this.id} to ${cols}x${rows}: it runs on pipes, not a pseudo-terminal; spawn with pty: true to get one.`, this.id);
     }
-    throw new NotSupportedError(`Cannot resize ${this.id} to ${cols}x${rows}: it runs on pipes, not a pseudo-terminal; spawn with pty: true to get one.`, this.id);
+    if (!Number.isInteger(cols) || !Number.isInteger(rows) || cols < 1 || rows < 1) {
+      throw new InvalidOptionsError('resize', [{ path: 'cols/rows', message: `expected positive integers, got ${cols}x${rows}` }]);
+    }
+    if (isTerminal(this.state) || this.#leaderExited || !this.#child?.resize) {
+      throw new NotRunningError(`Cannot resize ${this.id}: ${this.#child ? 'the process has exited' : 'it has not started yet'} (state ${this.state}).`, this.id);
+    }
+    this.#child.resize(cols, rows);
   }
 
   /** Last-resort SIGKILL of the tree, synchronous, for the host's `exit` hook. */

@@ -21,6 +21,8 @@ export interface ResolvedSpawnOptions {
   timeoutMs: number | undefined;
   signal: AbortSignal | undefined;
   stdin: 'pipe' | 'ignore';
+  /** The terminal, for PTY processes. */
+  pty: { cols: number; rows: number; name: string; utf8: boolean } | undefined;
   outputMaxBytes: number;
   stop: Required<StopOptions>;
   orphans: OrphanPolicy;

@@ -41,6 +41,8 @@ export interface ProcessInfo {
   pid: number | undefined;
   stdin: 'pipe' | 'ignore';
   shell: boolean | string;
+  /** The terminal's current size, for PTY processes; null on pipes. */
+  pty: { cols: number; rows: number } | null;
   createdAt: number;
   startedAt: number | null;
   endedAt: number | null;

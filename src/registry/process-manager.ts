@@ -121,7 +121,15 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
       metadata: o.metadata ?? {},
       timeoutMs: o.timeoutMs,
       signal: o.signal,
-      stdin: o.stdin ?? 'ignore',
+      stdin: o.pty ? 'pipe' : (o.stdin ?? 'ignore'),
+      pty: o.pty
+        ? {
+            cols: (o.pty === true ? undefined : o.pty.cols) ?? DEFAULTS.ptyCols,
+            rows: (o.pty === true ? undefined : o.pty.rows) ?? DEFAULTS.ptyRows,
+            name: (o.pty === true ? undefined : o.pty.name) ?? DEFAULTS.ptyName,
+            utf8: (o.pty === true ? undefined : o.pty.encoding) !== null,
+          }
+        : undefined,
       outputMaxBytes: o.output?.maxBytes ?? m.outputMaxBytes,
       stop: {
         signal: (o.stop?.signal as NodeJS.Signals | undefined) ?? m.stop.signal,

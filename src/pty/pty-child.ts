@@ -1,0 +1,132 @@
+import { closeSync, constants as fsConstants, openSync, readSync } from 'node:fs';
+import { constants } from 'node:os';
+import { ReadStream } from 'node:tty';
+import type { ChildEvents, ChildHandle } from '../spawn/child-handle.js';
+import { nativePty } from './native-pty.js';
+import { TerminalInput } from './terminal-input.js';
+
+export interface PtySpawnOptions {
+  command: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  cols: number;
+  rows: number;
+  /** Terminal type, set as TERM. */
+  name: string;
+  /** Tell the line discipline that input is UTF-8 (IUTF8), so that erase removes whole characters. */
+  utf8: boolean;
+}
+
+const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
+  Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]),
+);
+
+// What the forked child prints to the terminal when exec or chdir fails (node-pty's pty.cc),
+// right before exiting with code 1: the only report of such a failure there is.
+const EXEC_FAILED = /^(execvp\(3\)|chdir\(2\)) failed\.: (.*)/;
+
+/**
+ * A child on a pseudo-terminal. forkpty gives it a new session with the terminal as its
+ * controlling tty, so it leads its own session and process group, as a pipe child does.
+ *
+ * Output ends when the terminal says so: read() on the master returns EIO once every holder of the
+ * slave side has closed it, after everything written has been read. The leader's exit alone is not
+ * the end (its last bytes may still be in the kernel); closeOutput() drains what the kernel holds,
+ * synchronously, before letting go.
+ */
+export function spawnPtyChild(o: PtySpawnOptions, on: ChildEvents): ChildHandle {
+  const { native, helperPath } = nativePty();
+  const env = Object.entries({ ...o.env, TERM: o.name }).map(([k, v]) => `${k}=${v}`);
+  let head = '';
+  let closed = false;
+  let input: TerminalInput | undefined;
+  const size = { cols: o.cols, rows: o.rows };
+
+  const term = native.fork(o.command, o.args, env, o.cwd, o.cols, o.rows, -1, -1, o.utf8, helperPath, (code, signal) => {
+    // The leader is gone: everything it wrote is in the kernel now. Read it all before anything
+    // else can end the output, then let go of our hold on the terminal.
+    drainKernel();
+    releaseHold();
+    reader.resume();
+    const signalName = signal > 0 ? (SIGNAL_NAMES.get(signal) ?? null) : null;
+    const failed = code === 1 && signalName === null ? EXEC_FAILED.exec(head) : null;
+    if (failed) {
+      const err = Object.assign(new Error(failed[2]!.trim()), { code: /No such file/.test(failed[2]!) ? 'ENOENT' : 'EACCES', syscall: 'spawn' });
+      on.spawnFailed(err);
+      return;
+    }
+    on.exited(signalName ? null : code, signalName);
+  });
+
+  // Hold the terminal's slave side open while the leader runs. Without a holder, the master reports
+  // EIO as soon as the last writer closes, and on a loaded machine that report can overtake bytes
+  // still on their way through the terminal: the end of the output is lost (up to several KB, in
+  // a large share of runs). With the hold, the master only ever says "nothing yet" (EAGAIN), the
+  // kernel drain at exit reads everything, and EIO comes once the hold is released.
+  let hold: number | undefined = openSync(term.pty, fsConstants.O_RDWR | fsConstants.O_NOCTTY);
+  const releaseHold = () => {
+    if (hold === undefined) return;
+    closeSync(hold);
+    hold = undefined;
+  };
+
+  const reader = new ReadStream(term.fd);
+  const deliver = (data: Buffer) => {
+    if (head.length < 64) head += data.toString('latin1', 0, 64);
+    on.data('pty', data);
+  };
+  const drainKernel = () => {
+    if (closed) return;
+    // Chunks the reader took but has not emitted come first, then what the kernel holds.
+    reader.pause();
+    for (let chunk = reader.read() as Buffer | null; chunk; chunk = reader.read() as Buffer | null) deliver(chunk);
+    const buf = Buffer.allocUnsafe(64 * 1024);
+    for (;;) {
+      let n = 0;
+      try {
+        n = readSync(term.fd, buf, 0, buf.length, null);
+      } catch {
+        break; // EAGAIN: nothing more now; EIO: the end
+      }
+      if (n <= 0) break;
+      deliver(Buffer.from(buf.subarray(0, n)));
+    }
+  };
+  const finish = () => {
+    if (closed) return;
+    closed = true;
+    releaseHold();
+    input?.destroy();
+    on.outputClosed();
+  };
+  reader.on('data', deliver);
+  reader.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EAGAIN') return; // the reader retries on its own
+    // EIO: every holder of the slave side closed it and everything written has been read.
+    if (err.code !== 'EIO') on.failed(err);
+    finish();
+  });
+  reader.on('close', finish);
+  input = new TerminalInput(term.fd);
+  queueMicrotask(() => on.spawned());
+
+  return {
+    pid: term.pid,
+    input,
+    terminalSize: size,
+    resize(cols, rows) {
+      if (closed) return;
+      native.resize(term.fd, cols, rows);
+      size.cols = cols;
+      size.rows = rows;
+    },
+    closeOutput() {
+      if (closed) return;
+      // Whatever the kernel holds now was written before we let go: read it before closing.
+      drainKernel();
+      reader.destroy();
+      finish();
+    },
+  };
+}
