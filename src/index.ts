@@ -6,6 +6,7 @@ export { ProcessManager, type ManagerEvents } from './registry/process-manager.j
 export type { ListFilter } from './registry/list-filter.js';
 export type { ManagedProcess } from './process/managed-process.js'; // created only by pm.spawn()
 export type { ProcessExit, ProcessInfo, ProcessEvents, OrphansFound } from './process/types.js';
+export type { Screen } from './pty/terminal-screen.js';
 export {
   OutputBuffer,
   type OutputChunk,
@@ -43,6 +44,8 @@ export {
   type Scope,
   type ProcessType,
   type SignalName,
+  type PtyOptions,
+  PtyOptionsSchema,
 } from './options/schemas.js';
 export { DEFAULTS } from './options/defaults.js';
 export { ErrorCode } from './errors/codes.js';

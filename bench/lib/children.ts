@@ -1,14 +1,16 @@
 /**
- * Raw node:child_process spawns for the baselines, tracked so that none survives the bench,
- * and a scan of /proc for any descendant left over at the end.
+ * Raw node:child_process spawns (and bare node-pty terminals) for the baselines, tracked so that
+ * none survives the bench, and a scan of /proc for any descendant left over at the end.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { IPty } from 'node-pty';
 
 export const FIXTURES = fileURLToPath(new URL('../../tests/fixtures/', import.meta.url));
 
 const live = new Set<ChildProcess>();
+const livePtys = new Set<IPty>();
 
 /**
  * Spawns with the same stdio procward uses by default (stdin ignored, stdout and stderr piped)
@@ -25,6 +27,16 @@ export function rawSpawn(command: string, args: string[] = [], options: SpawnOpt
   return child;
 }
 
+/**
+ * Tracks a bare node-pty child (the PTY baselines) like rawSpawn does. node-pty is imported by the
+ * caller, not here, so that sections without terminals do not load its native addon.
+ */
+export function trackPty(term: IPty): IPty {
+  livePtys.add(term);
+  term.onExit(() => livePtys.delete(term));
+  return term;
+}
+
 /** Resolves on 'close' (process exited and its stdio closed) with the exit code and signal. */
 export function closed(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
@@ -35,7 +47,7 @@ export function exited(child: ChildProcess): Promise<{ code: number | null; sign
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
-/** SIGKILLs every raw child still running. */
+/** SIGKILLs every raw child (and bare terminal child) still running. */
 export function killRawChildren(): number {
   let n = 0;
   for (const child of live) {
@@ -43,6 +55,16 @@ export function killRawChildren(): number {
       child.kill('SIGKILL');
       n++;
     }
+  }
+  for (const term of livePtys) {
+    // Not term.kill(): it swallows ESRCH, and a child already reaped must not count.
+    try {
+      process.kill(term.pid, 'SIGKILL');
+      n++;
+    } catch {
+      /* already reaped; node-pty reports the exit only once the terminal is closed too */
+    }
+    livePtys.delete(term);
   }
   return n;
 }

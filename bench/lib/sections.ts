@@ -2,6 +2,7 @@
 import { benchEscalation } from '../escalation.js';
 import { benchEventLoop } from '../event-loop.js';
 import { benchMemory } from '../memory.js';
+import { benchPty } from '../pty.js';
 import { benchSpawnRate } from '../spawn-rate.js';
 import { benchThroughput } from '../throughput.js';
 import type { Row } from './report.js';
@@ -12,4 +13,5 @@ export const SECTIONS: Record<string, () => Promise<Row[]>> = {
   escalation: benchEscalation,
   memory: benchMemory,
   'event-loop': benchEventLoop,
+  pty: benchPty,
 };

@@ -13,6 +13,7 @@ import type { ChildEvents, ChildHandle } from '../spawn/child-handle.js';
 import { spawnPipeChild } from '../spawn/pipe-child.js';
 import { preflightSpawn } from '../spawn/preflight.js';
 import { spawnPtyChild } from '../pty/pty-child.js';
+import { TerminalScreen, type Screen } from '../pty/terminal-screen.js';
 import { CANCEL_QUEUED, KILL_SYNC, START, STOP_FOR } from './internal.js';
 import { diagnoseSpawnError } from '../spawn/spawn-error.js';
 import { exitVerdict } from './exit-verdict.js';
@@ -45,6 +46,8 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
   readonly #stdin: StdinPort;
 
   #child: ChildHandle | undefined;
+  #screen: TerminalScreen | undefined;
+  #screenReady: Promise<TerminalScreen> | undefined;
   #outputOpen = false;
   #tree: ProcessTree | undefined;
   #startedAt: number | null = null;
@@ -234,6 +237,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     data: (stream, data) => {
       if (stream === 'stderr') this.#stderrTail.write(data);
       const chunk = this.output.append(stream, data);
+      this.#screen?.feed(data);
       this.emit('output', chunk);
       this.#hooks.output(this, chunk);
     },
@@ -472,6 +476,27 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       throw new NotRunningError(`Cannot resize ${this.id}: ${this.#child ? 'the process has exited' : 'it has not started yet'} (state ${this.state}).`, this.id);
     }
     this.#child.resize(cols, rows);
+    this.#screen?.resize(cols, rows);
+  }
+
+  /**
+   * The terminal's screen as a person would see it (text rows and cursor), from a headless
+   * emulator fed with this process's output. Created on the first call, from the output buffer;
+   * processes that never ask pay nothing. Also works after exit (the last screen).
+   */
+  screen(): Promise<Screen> {
+    const t = this.#opts.pty;
+    if (!t) {
+      return handled(Promise.reject(new NotSupportedError(`Process ${this.id} runs on pipes and has no screen; spawn with pty: true to get one.`, this.id)));
+    }
+    this.#screenReady ??= TerminalScreen.create(this.#child?.terminalSize?.cols ?? t.cols, this.#child?.terminalSize?.rows ?? t.rows).then((screen) => {
+      // Replay what the buffer holds, then follow: both happen in this turn, so no chunk falls between.
+      screen.complete = this.output.start === 0;
+      for (const c of this.output.chunks()) screen.feed(c.data);
+      this.#screen = screen;
+      return screen;
+    });
+    return handled(this.#screenReady.then((screen) => screen.snapshot()));
   }
 
   /** Last-resort SIGKILL of the tree, synchronous, for the host's `exit` hook. */
