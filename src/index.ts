@@ -5,7 +5,9 @@
 export { ProcessManager, type ManagerEvents } from './registry/process-manager.js';
 export type { ListFilter } from './registry/list-filter.js';
 export type { ManagedProcess } from './process/managed-process.js'; // created only by pm.spawn()
-export type { ProcessExit, ProcessInfo, ProcessEvents, OrphansFound } from './process/types.js';
+export type { ProcessExit, ProcessInfo, ProcessEvents, OrphansFound, OutputLine } from './process/types.js';
+export { LineSplitter, type SplitterOptions } from './parsers/line-splitter.js';
+export { stripAnsi, terminalLine } from './parsers/strip-ansi.js';
 export type { Screen } from './pty/terminal-screen.js';
 export {
   OutputBuffer,

@@ -1,7 +1,9 @@
 import { InvalidOptionsError, NotRunningError, NotSupportedError, ProcwardError, SpawnFailedError, StopFailedError, type Survivor } from '../errors/procward-error.js';
 import { SafeEmitter } from '../events/safe-emitter.js';
 import type { ProcessType, Scope, StopOptions } from '../options/schemas.js';
-import { OutputBuffer } from '../output/output-buffer.js';
+import { OutputBuffer, type OutputStream } from '../output/output-buffer.js';
+import { LineSplitter } from '../parsers/line-splitter.js';
+import { terminalLine } from '../parsers/strip-ansi.js';
 import { TailBuffer } from '../output/tail-buffer.js';
 import { StateMachine } from '../state-machine/state-machine.js';
 import { isTerminal, type ProcessState, type StateReason, type StopReason } from '../state-machine/states.js';
@@ -47,6 +49,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
 
   #child: ChildHandle | undefined;
   #screen: TerminalScreen | undefined;
+  readonly #splitters = new Map<OutputStream, LineSplitter>();
   #screenReady: Promise<TerminalScreen> | undefined;
   #outputOpen = false;
   #tree: ProcessTree | undefined;
@@ -240,6 +243,8 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       this.#screen?.feed(data);
       this.emit('output', chunk);
       this.#hooks.output(this, chunk);
+      // Lines are split only while someone listens for them.
+      if (this.listenerCount('line') > 0) this.#splitter(stream).push(data);
     },
     exited: (code, signal) => this.#onLeaderExit(code, signal),
     outputClosed: () => {
@@ -248,6 +253,16 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       this.#maybeFinalize();
     },
   };
+
+  #splitter(stream: OutputStream): LineSplitter {
+    let splitter = this.#splitters.get(stream);
+    if (!splitter) {
+      const clean = stream === 'pty' ? terminalLine : (line: string) => (line.endsWith('\r') ? line.slice(0, -1) : line);
+      splitter = new LineSplitter((text, partial) => this.emit('line', { stream, text: clean(text), partial }));
+      this.#splitters.set(stream, splitter);
+    }
+    return splitter;
+  }
 
   #failSpawn(error: SpawnFailedError): void {
     if (this.#exit) return;
@@ -324,6 +339,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     clearTimeout(this.#drainTimer);
     if (this.#onAbort) this.#opts.signal?.removeEventListener('abort', this.#onAbort);
     this.#stdin.close();
+    for (const splitter of this.#splitters.values()) splitter.end();
     this.output.close();
 
     const { state, reason } = exitVerdict({

@@ -1,6 +1,6 @@
 import type { ProcwardError, Survivor } from '../errors/procward-error.js';
 import type { OrphanPolicy, ProcessType, Scope } from '../options/schemas.js';
-import type { OutputChunk } from '../output/output-buffer.js';
+import type { OutputChunk, OutputStream } from '../output/output-buffer.js';
 import type { ProcessState, StateChange, StateReason } from '../state-machine/states.js';
 
 /** How a process ended. Plain data: JSON-serialisable. */
@@ -56,9 +56,19 @@ export interface OrphansFound {
   policy: OrphanPolicy;
 }
 
+/** One line of output (for `line` listeners). On a PTY, control sequences and carriage returns are removed. */
+export interface OutputLine {
+  stream: OutputStream;
+  /** The line without its newline (and without a trailing \r). */
+  text: string;
+  /** True for a piece of a line longer than 1 MiB: the rest follows in further pieces. */
+  partial: boolean;
+}
+
 export interface ProcessEvents {
   state: [change: StateChange];
   output: [chunk: OutputChunk];
+  line: [line: OutputLine];
   exit: [exit: ProcessExit];
   error: [error: ProcwardError];
   orphans: [found: OrphansFound];
