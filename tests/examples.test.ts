@@ -1,0 +1,24 @@
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ProcessManager } from '../src/index.js';
+
+// The examples are documentation that runs: keep them working.
+const root = fileURLToPath(new URL('..', import.meta.url));
+let pm: ProcessManager;
+afterEach(async () => {
+  await pm?.shutdown();
+});
+
+describe('examples', () => {
+  it.each([
+    ['examples/demo.ts', /shutdown complete: 4 processes in the registry, none still alive/],
+    ['examples/pty-shell.ts', /stopped: state stopped, signal SIGKILL/],
+  ])('%s runs to the end', async (file, expected) => {
+    pm = new ProcessManager();
+    const p = pm.spawn({ command: process.execPath, args: ['--import', 'tsx', file], cwd: root, timeoutMs: 60_000 });
+    const exit = await p.exited;
+    expect(exit.stderrTail).toBe('');
+    expect(exit.state).toBe('completed');
+    expect(p.output.read().data.toString()).toMatch(expected);
+  });
+});
