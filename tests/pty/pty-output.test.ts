@@ -61,4 +61,15 @@ describe('pty output: no lost tail', () => {
     const expected = expectedFlood(size);
     for (let i = 0; i < 3; i++) await floodOnce(size, expected, true);
   }, 300_000);
+
+  it('keeps memory bounded by the buffer cap under a flood', async () => {
+    pm = new ProcessManager({ output: { maxBytes: 1024 * 1024 } });
+    const size = 128 * 1024 * 1024;
+    const p = pm.spawn({ command: 'head', args: ['-c', String(size), '/dev/zero'], pty: true });
+    let maxHeld = 0;
+    p.on('output', () => (maxHeld = Math.max(maxHeld, p.output.size)));
+    await p.exited;
+    expect(p.output.end).toBe(size);
+    expect(maxHeld).toBeLessThanOrEqual(1024 * 1024);
+  });
 });
