@@ -164,7 +164,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     const forksBefore = forksBeforeSpawn();
     const env = childEnv(o.env, o.inheritEnv, this.id, o.managerId);
     if (o.pty) {
-      void this.#startTerminal(env, forksBefore);
+      this.#startTerminal(env, forksBefore);
     } else {
       this.#startChild(() => spawnPipeChild({ command: o.command, args: o.args, cwd: o.cwd, env, shell: o.shell, stdin: o.stdin }, this.#childEvents), forksBefore);
     }
@@ -199,17 +199,13 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
   }
 
   /** A terminal child reports a failed exec only as text and exit code 1: check first. */
-  async #startTerminal(env: Record<string, string>, forksBefore: number): Promise<void> {
+  #startTerminal(env: Record<string, string>, forksBefore: number): void {
     const o = this.#opts;
-    const problem = await preflightSpawn(o.command, o.cwd, env);
-    if (this.#stopReason) {
-      // Stopped while the checks ran: it never starts.
-      this.#startedDeferred.reject(new NotRunningError(`Process ${this.id} was stopped (${this.#stopReason}) before it started.`, this.id));
-      this.#leaderExited = true;
-      this.#finalize();
+    const problem = preflightSpawn(o.command, o.cwd, env);
+    if (problem) {
+      this.#childEvents.spawnFailed(problem);
       return;
     }
-    if (problem) return this.#childEvents.spawnFailed(problem);
     const t = o.pty!;
     this.#startChild(
       () => spawnPtyChild({ command: o.command, args: o.args, cwd: o.cwd, env, cols: t.cols, rows: t.rows, name: t.name, utf8: t.utf8 }, this.#childEvents),
@@ -409,12 +405,6 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       return this.exited;
     }
     const signal = options.signal ?? this.#opts.stop.signal;
-    if (this.state === 'starting' && !this.#child && !this.#leaderExited && !this.#stopReason) {
-      // Checks before the spawn are still running: the start sees the reason and never spawns.
-      this.#stopReason = reason;
-      this.#transition('stopping', reason);
-      return this.exited;
-    }
     if (this.#termination || this.#leaderExited || !this.#tree) {
       // Already stopping (or cleaning up after its own exit): a kill cuts the grace short.
       if (signal === 'SIGKILL') this.#escalate.resolve();

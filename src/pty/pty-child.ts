@@ -18,6 +18,9 @@ export interface PtySpawnOptions {
   utf8: boolean;
 }
 
+// One buffer for every synchronous drain: drains never overlap, and each read is copied out.
+const drainBuffer = Buffer.allocUnsafe(64 * 1024);
+
 const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
   Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]),
 );
@@ -37,7 +40,9 @@ const EXEC_FAILED = /^(execvp\(3\)|chdir\(2\)) failed\.: (.*)/;
  */
 export function spawnPtyChild(o: PtySpawnOptions, on: ChildEvents): ChildHandle {
   const { native, helperPath } = nativePty();
-  const env = Object.entries({ ...o.env, TERM: o.name }).map(([k, v]) => `${k}=${v}`);
+  const env: string[] = [];
+  for (const key in o.env) if (key !== 'TERM') env.push(`${key}=${o.env[key]}`);
+  env.push(`TERM=${o.name}`);
   let head = '';
   let closed = false;
   let input: TerminalInput | undefined;
@@ -81,16 +86,22 @@ export function spawnPtyChild(o: PtySpawnOptions, on: ChildEvents): ChildHandle 
     // Chunks the reader took but has not emitted come first, then what the kernel holds.
     reader.pause();
     for (let chunk = reader.read() as Buffer | null; chunk; chunk = reader.read() as Buffer | null) deliver(chunk);
-    const buf = Buffer.allocUnsafe(64 * 1024);
-    for (;;) {
-      let n = 0;
-      try {
-        n = readSync(term.fd, buf, 0, buf.length, null);
-      } catch {
-        break; // EAGAIN: nothing more now; EIO: the end
+    // The read that ends the loop fails (EAGAIN: nothing more now; EIO: the end): skip its stack.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      for (;;) {
+        let n = 0;
+        try {
+          n = readSync(term.fd, drainBuffer, 0, drainBuffer.length, null);
+        } catch {
+          break;
+        }
+        if (n <= 0) break;
+        deliver(Buffer.from(drainBuffer.subarray(0, n)));
       }
-      if (n <= 0) break;
-      deliver(Buffer.from(buf.subarray(0, n)));
+    } finally {
+      Error.stackTraceLimit = limit;
     }
   };
   const finish = () => {
