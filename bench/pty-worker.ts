@@ -1,10 +1,11 @@
 /**
- * Runs in a fresh Node process (`node --import tsx bench/pty-worker.ts raw|procward`): a child
- * floods its terminal with 256 MiB of zeros, the host counts them, and this process reports the
- * event-loop delay during the flood and its peak RSS as JSON. Raw is bare node-pty with its default
- * utf8 strings. Both sides load node-pty and the library, and both first run a small flood of their
- * own kind (native addon, JIT) so that the figures cover the streaming only; the kernel's peak-RSS
- * mark is reset (clear_refs 5) just before the measured child starts.
+ * Runs in a fresh Node process (`node --import tsx bench/pty-worker.ts raw|raw-buffer|procward`): a
+ * child floods its terminal with 256 MiB of zeros, the host counts them, and this process reports
+ * the event-loop delay during the flood and its peak RSS as JSON. raw is bare node-pty with its
+ * default utf8 strings, raw-buffer the same with `encoding: null` (Buffers, as procward delivers).
+ * Every side loads node-pty and the library, and first runs a small flood of its own kind (native
+ * addon, JIT) so that the figures cover the streaming only; the kernel's peak-RSS mark is reset
+ * (clear_refs 5) just before the measured child starts.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -31,15 +32,17 @@ interface Flood {
   held: number;
 }
 
-async function raw(bytes: number): Promise<Flood> {
-  const term = trackPty(pty.spawn('head', ['-c', String(bytes), '/dev/zero'], { cols: DEFAULTS.ptyCols, rows: DEFAULTS.ptyRows, cwd: process.cwd(), env: process.env }));
+async function raw(bytes: number, encoding: 'utf8' | null): Promise<Flood> {
+  const term = trackPty(
+    pty.spawn('head', ['-c', String(bytes), '/dev/zero'], { cols: DEFAULTS.ptyCols, rows: DEFAULTS.ptyRows, cwd: process.cwd(), env: process.env, encoding }),
+  );
   let n = 0;
-  // Zeros are one UTF-16 unit per byte: the string length is the byte count.
-  term.onData((s) => {
-    n += s.length;
+  // Zeros decode to one UTF-16 unit per byte: a string's length is its byte count, as a Buffer's is.
+  term.onData((d: string | Buffer) => {
+    n += d.length;
   });
   const { exitCode } = await new Promise<{ exitCode: number }>((resolve) => term.onExit(resolve));
-  if (exitCode !== 0 || n > bytes || bytes - n > TAIL_SLACK) throw new Error(`raw: counted ${n} bytes (want ${bytes}), exit code ${exitCode}`);
+  if (exitCode !== 0 || n > bytes || bytes - n > TAIL_SLACK) throw new Error(`${side}: counted ${n} bytes (want ${bytes}), exit code ${exitCode}`);
   return { n, held: 0 };
 }
 
@@ -57,9 +60,10 @@ async function procward(pm: ProcessManager, bytes: number): Promise<Flood> {
 
 const pm = new ProcessManager({ retainExited: 0 });
 let flood: (bytes: number) => Promise<Flood>;
-if (side === 'raw') flood = raw;
+if (side === 'raw') flood = (bytes) => raw(bytes, 'utf8');
+else if (side === 'raw-buffer') flood = (bytes) => raw(bytes, null);
 else if (side === 'procward') flood = (bytes) => procward(pm, bytes);
-else throw new Error('usage: pty-worker.ts raw|procward');
+else throw new Error('usage: pty-worker.ts raw|raw-buffer|procward');
 
 await flood(WARMUP_BYTES);
 

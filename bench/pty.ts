@@ -5,12 +5,15 @@
  *     strings, and (info) on Buffers (`encoding: null`). procward: an 'output' listener until `exited`.
  * (b) /bin/true on a terminal, sequential: spawn to running (raw: pty.spawn() returning, it forks
  *     synchronously; procward: `started`) and spawn to exit (raw: onExit; procward: `exited`).
- * (c) A 256 MiB flood, each side in a fresh Node process (bench/pty-worker.ts): event-loop delay
- *     during it, and the host's peak RSS growth (procward holds up to output.maxBytes of it).
+ * (c) A 256 MiB flood, each run in a fresh Node process (bench/pty-worker.ts): event-loop delay
+ *     during it, and the host's peak RSS growth (procward holds up to output.maxBytes of it). The
+ *     memory target compares like with like, Buffers with Buffers (as figure 4 does): chunks that
+ *     are Buffers are freed by the GC later than the strings node-pty decodes by default.
  *
- * Bare node-pty loses the end of the output in most runs here (a few KB: the terminal's EIO overtakes
- * bytes still in the kernel), so raw counts may fall short by at most TAIL_SLACK; the loss is
- * recorded in the details. procward's counts must be exact.
+ * The raw side of each comparison runs both node-pty variants, taking turns at going first. Bare
+ * node-pty loses the end of the output in most runs (a few KB: the terminal's EIO overtakes bytes
+ * still in the kernel), so raw counts may fall short by at most TAIL_SLACK; the loss is recorded in
+ * the details. procward's counts must be exact.
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -23,13 +26,13 @@ import { alternate, median, round } from './lib/stats.js';
 
 const MiB = 1024 * 1024;
 const BYTES = 64 * MiB;
-const REPS = 5;
+const REPS = 7;
+const WARMUP = 1;
 const TAIL_SLACK = 64 * 1024;
 const FLOOD = ['head', ['-c', String(BYTES), '/dev/zero']] as const;
 const TRUE = '/bin/true';
 const SPAWNS = 100;
-const SPAWN_REPS = 5;
-const SPAWN_WARMUP = 1;
+const SPAWN_REPS = 7;
 const FLOOD_REPS = 3;
 const WORKER = fileURLToPath(new URL('./pty-worker.ts', import.meta.url));
 
@@ -46,17 +49,32 @@ function ptyExit(term: IPty): Promise<{ exitCode: number; signal?: number }> {
   return new Promise((resolve) => term.onExit(resolve));
 }
 
+/** Runs both bare variants as alternate()'s raw side, taking turns at going first; returns the first's figure. */
+function bothBare(main: () => Promise<number>, other: () => Promise<unknown>): () => Promise<number> {
+  let turn = 0;
+  return async () => {
+    if (turn++ % 2 === 0) {
+      const x = await main();
+      await other();
+      return x;
+    }
+    await other();
+    return main();
+  };
+}
+
 const mibPerSec = (bytes: number, ms: number) => bytes / MiB / (ms / 1000);
 
 // ── (a) throughput ───────────────────────────────────────────────────────────
 
-const lostTail: Record<'utf8' | 'buffer', number[]> = { utf8: [], buffer: [] };
+/** Every raw run, warmup included: MiB/s and bytes lost at the end. */
+const rawRuns: Record<'utf8' | 'buffer', { rate: number; lost: number }[]> = { utf8: [], buffer: [] };
 
 async function raw(encoding: 'utf8' | null): Promise<number> {
   const t0 = performance.now();
   const term = barePty(FLOOD[0], FLOOD[1], encoding);
   let n = 0;
-  // utf8: zeros decode to one UTF-16 unit per byte, so the string length is the byte count.
+  // utf8: zeros decode to one UTF-16 unit per byte, so a string's length is its byte count.
   term.onData((d: string | Buffer) => {
     n += d.length;
   });
@@ -65,8 +83,9 @@ async function raw(encoding: 'utf8' | null): Promise<number> {
   if (exitCode !== 0 || n > BYTES || BYTES - n > TAIL_SLACK) {
     throw new Error(`raw pty throughput (${encoding ?? 'Buffer'}): counted ${n} bytes (want ${BYTES}), exit code ${exitCode}`);
   }
-  lostTail[encoding === null ? 'buffer' : 'utf8'].push(BYTES - n);
-  return mibPerSec(n, ms);
+  const rate = mibPerSec(n, ms);
+  rawRuns[encoding === null ? 'buffer' : 'utf8'].push({ rate, lost: BYTES - n });
+  return rate;
 }
 
 async function procward(pm: ProcessManager): Promise<number> {
@@ -84,7 +103,7 @@ async function procward(pm: ProcessManager): Promise<number> {
 
 // ── (b) spawn ────────────────────────────────────────────────────────────────
 
-/** Per block: median ms from spawn to running and from spawn to exit. */
+/** Per block, warmup included: median ms from spawn to running and from spawn to exit. */
 const spawnRuns: Record<'raw' | 'procward', { running: number; exited: number }[]> = { raw: [], procward: [] };
 
 async function rawSpawns(): Promise<number> {
@@ -120,6 +139,8 @@ async function pwSpawns(pm: ProcessManager): Promise<number> {
 
 // ── (c) flood: loop delay and peak RSS, in workers ──────────────────────────
 
+type Side = 'raw' | 'raw-buffer' | 'procward';
+
 interface WorkerResult {
   bytes: number;
   lost: number;
@@ -135,9 +156,9 @@ interface WorkerResult {
   rssBefore: number;
 }
 
-const floods: Record<'raw' | 'procward', WorkerResult[]> = { raw: [], procward: [] };
+const floods: Record<Side, WorkerResult[]> = { raw: [], 'raw-buffer': [], procward: [] };
 
-function runWorker(side: 'raw' | 'procward'): Promise<number> {
+function runWorker(side: Side): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', WORKER, side], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -154,7 +175,7 @@ function runWorker(side: 'raw' | 'procward'): Promise<number> {
   });
 }
 
-/** Peak RSS growth during the flood: VmHWM after a reset, else the 5 ms samples. */
+/** Peak RSS growth during the flood, in MiB: VmHWM after a reset, else the 5 ms samples. */
 const growth = (r: WorkerResult) => ((r.hwmReset ? r.hwm : r.sampledPeak) - r.rssBefore) / MiB;
 
 export async function benchPty(): Promise<Row[]> {
@@ -162,18 +183,19 @@ export async function benchPty(): Promise<Row[]> {
   const pm = new ProcessManager({ retainExited: 0 });
   try {
     // Spawns first, while the heap is small (fork() copies page tables); then the floods.
-    const sp = await alternate(SPAWN_REPS, rawSpawns, () => pwSpawns(pm), SPAWN_WARMUP);
-    // alternate() records its warmup round too.
-    const exitRaw = spawnRuns.raw.slice(SPAWN_WARMUP).map((r) => r.exited);
-    const exitPw = spawnRuns.procward.slice(SPAWN_WARMUP).map((r) => r.exited);
-    const tp = await alternate(REPS, () => raw('utf8'), () => procward(pm));
-    const tb = await alternate(REPS, () => raw(null), () => procward(pm), 0);
-    const fl = await alternate(FLOOD_REPS, () => runWorker('raw'), () => runWorker('procward'), 0);
+    const sp = await alternate(SPAWN_REPS, rawSpawns, () => pwSpawns(pm), WARMUP);
+    const tp = await alternate(REPS, bothBare(() => raw('utf8'), () => raw(null)), () => procward(pm), WARMUP);
+    const fl = await alternate(FLOOD_REPS, bothBare(() => runWorker('raw'), () => runWorker('raw-buffer')), () => runWorker('procward'), 0);
+
+    // alternate() returns the measured rounds only; the side records hold its warmup rounds too.
+    const exitRaw = spawnRuns.raw.slice(WARMUP).map((r) => r.exited);
+    const exitPw = spawnRuns.procward.slice(WARMUP).map((r) => r.exited);
+    const buffer = rawRuns.buffer.slice(WARMUP);
+    const tb = { raw: buffer.map((r) => r.rate), procward: tp.procward };
 
     const p99Raw = median(fl.raw);
     const p99Pw = median(fl.procward);
-    const growthRaw = median(floods.raw.map(growth));
-    const growthPw = median(floods.procward.map(growth));
+    const growthOf = (side: Side) => median(floods[side].map(growth));
     const cap = DEFAULTS.outputMaxBytes / MiB;
     const budget = 2 * cap + 5;
     const samples = (s: { raw: number[]; procward: number[] }, digits = 2) => ({
@@ -182,6 +204,7 @@ export async function benchPty(): Promise<Row[]> {
     });
     const perFlood = (f: (r: WorkerResult) => number, digits = 3) => ({
       raw: floods.raw.map((r) => round(f(r), digits)),
+      rawBuffer: floods['raw-buffer'].map((r) => round(f(r), digits)),
       procward: floods.procward.map((r) => round(f(r), digits)),
     });
     return [
@@ -193,18 +216,17 @@ export async function benchPty(): Promise<Row[]> {
         compare: 'ratio',
         target: 'ratio >= 0.9',
         pass: median(tp.procward) / median(tp.raw) >= 0.9,
-        // The first entry is alternate()'s warmup round.
-        detail: { bytesVerifiedProcward: BYTES, rawLostTailBytes: lostTail.utf8.slice(1), ...samples(tp) },
+        detail: { bytesVerifiedProcward: BYTES, rawLostTailBytes: rawRuns.utf8.slice(WARMUP).map((r) => r.lost), ...samples(tp) },
       }),
       row({
-        figure: '6a same, vs node-pty encoding:null',
+        figure: '6a same runs, vs node-pty encoding:null',
         unit: 'MiB/s',
         raw: median(tb.raw),
         procward: median(tb.procward),
         compare: 'ratio',
         target: '-',
         pass: null,
-        detail: { bytesVerifiedProcward: BYTES, rawLostTailBytes: lostTail.buffer, ...samples(tb) },
+        detail: { rawLostTailBytes: buffer.map((r) => r.lost), ...samples(tb) },
       }),
       row({
         figure: `6b PTY spawn /bin/true to running x${SPAWNS}`,
@@ -241,11 +263,20 @@ export async function benchPty(): Promise<Row[]> {
           max: perFlood((r) => r.max),
           samples: perFlood((r) => r.samples, 0),
           floodMs: perFlood((r) => r.ms, 1),
-          rawLostTailBytes: floods.raw.map((r) => r.lost),
+          rawLostTailBytes: { raw: floods.raw.map((r) => r.lost), rawBuffer: floods['raw-buffer'].map((r) => r.lost) },
         },
       }),
       row({
-        figure: '6c loop delay max, same runs',
+        figure: '6c same runs, vs node-pty encoding:null',
+        unit: 'ms',
+        raw: median(floods['raw-buffer'].map((r) => r.p99)),
+        procward: p99Pw,
+        compare: 'diff',
+        target: '-',
+        pass: null,
+      }),
+      row({
+        figure: '6c loop delay max, vs node-pty utf8',
         unit: 'ms',
         raw: median(floods.raw.map((r) => r.max)),
         procward: median(floods.procward.map((r) => r.max)),
@@ -254,20 +285,29 @@ export async function benchPty(): Promise<Row[]> {
         pass: null,
       }),
       row({
-        figure: '6c peak RSS growth, same runs',
+        figure: '6c peak RSS growth, vs node-pty encoding:null',
         unit: 'MiB',
-        raw: growthRaw,
-        procward: growthPw,
+        raw: growthOf('raw-buffer'),
+        procward: growthOf('procward'),
         compare: 'diff',
         target: `diff <= ${budget} MiB (2x${cap}+5)`,
-        pass: growthPw - growthRaw <= budget,
+        pass: growthOf('procward') - growthOf('raw-buffer') <= budget,
         detail: {
-          measure: floods.raw[0]?.hwmReset ? 'VmHWM after clear_refs reset, minus rss before' : 'sampled rss every 5 ms, minus rss before',
+          measure: floods.procward[0]?.hwmReset ? 'VmHWM after clear_refs reset, minus rss before' : 'sampled rss every 5 ms, minus rss before',
           growth: perFlood(growth, 1),
           sampledPeakGrowth: perFlood((r) => (r.sampledPeak - r.rssBefore) / MiB, 1),
           rssBefore: perFlood((r) => r.rssBefore / MiB, 1),
           heldByProcward: floods.procward.map((r) => r.held),
         },
+      }),
+      row({
+        figure: '6c same runs, vs node-pty utf8',
+        unit: 'MiB',
+        raw: growthOf('raw'),
+        procward: growthOf('procward'),
+        compare: 'diff',
+        target: '-',
+        pass: null,
       }),
     ];
   } finally {

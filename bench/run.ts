@@ -1,8 +1,9 @@
 /**
  * procward benchmark suite: `npm run bench` (or `npm run bench -- throughput memory` for a subset).
- * Every figure is measured against raw node:child_process doing the same job in the same process
- * and run; repetitions alternate between the two sides and medians are reported. Each section runs
- * in a fresh Node process (bench/section.ts). Prints a summary table and writes bench/results.json.
+ * Every figure is measured against raw node:child_process (bare node-pty for the PTY figures) doing
+ * the same job in the same process and run; repetitions alternate between the two sides and medians
+ * are reported. Each section runs in a fresh Node process (bench/section.ts). Prints a summary table
+ * and writes bench/results.json.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
