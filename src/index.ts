@@ -8,6 +8,16 @@ export type { ManagedProcess } from './process/managed-process.js'; // created o
 export type { ProcessExit, ProcessInfo, ProcessEvents, OrphansFound, OutputLine } from './process/types.js';
 export { LineSplitter, type SplitterOptions } from './parsers/line-splitter.js';
 export { stripAnsi, terminalLine } from './parsers/strip-ansi.js';
+export {
+  JsonLinesParser,
+  parseJsonLines,
+  type JsonLinesOptions,
+  type JsonLinesEvents,
+  type JsonLinesItem,
+  type JsonValue,
+  type InvalidLine,
+  type OverflowLine,
+} from './parsers/jsonl-parser.js';
 export type { Screen } from './pty/terminal-screen.js';
 export {
   OutputBuffer,
