@@ -18,6 +18,39 @@ export {
   type InvalidLine,
   type OverflowLine,
 } from './parsers/jsonl-parser.js';
+export type { AgentLine } from './parsers/agent-message.js';
+export {
+  parseClaudeLine,
+  ClaudeSystemSchema,
+  ClaudeAssistantSchema,
+  ClaudeUserSchema,
+  ClaudeStreamEventSchema,
+  ClaudeResultSchema,
+  ClaudeContentBlockSchema,
+  ClaudeUsageSchema,
+  type ClaudeMessage,
+  type ClaudeSystemMessage,
+  type ClaudeAssistantMessage,
+  type ClaudeUserMessage,
+  type ClaudeStreamEvent,
+  type ClaudeResultMessage,
+  type ClaudeContentBlock,
+  type ClaudeUsage,
+} from './parsers/claude-stream-json.js';
+export {
+  parseCodexLine,
+  CodexThreadStartedSchema,
+  CodexTurnStartedSchema,
+  CodexItemEventSchema,
+  CodexTurnCompletedSchema,
+  CodexTurnFailedSchema,
+  CodexErrorSchema,
+  CodexItemSchema,
+  CodexUsageSchema,
+  type CodexEvent,
+  type CodexItem,
+  type CodexUsage,
+} from './parsers/codex-jsonl.js';
 export type { Screen } from './pty/terminal-screen.js';
 export {
   OutputBuffer,
