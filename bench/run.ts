@@ -1,7 +1,7 @@
 /**
  * procward benchmark suite: `npm run bench` (or `npm run bench -- throughput memory` for a subset).
- * Every figure is measured against raw node:child_process (bare node-pty for the PTY figures) doing
- * the same job in the same process and run; repetitions alternate between the two sides and medians
+ * Every figure is measured against raw node:child_process (bare node-pty for the PTY figures, a
+ * hand-written line splitter for the JSON Lines ones) doing the same job in the same process and run; repetitions alternate between the two sides and medians
  * are reported. Each section runs in a fresh Node process (bench/section.ts). Prints a summary table
  * and writes bench/results.json.
  */
@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { formatTable, type Row } from './lib/report.js';
 
-const NAMES = ['throughput', 'spawn-rate', 'escalation', 'memory', 'event-loop', 'pty'];
+const NAMES = ['throughput', 'spawn-rate', 'escalation', 'memory', 'event-loop', 'pty', 'jsonl'];
 const SECTION = fileURLToPath(new URL('./section.ts', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
 

@@ -1,6 +1,7 @@
 /** The figures, by section name, in the order `npm run bench` runs them. */
 import { benchEscalation } from '../escalation.js';
 import { benchEventLoop } from '../event-loop.js';
+import { benchJsonl } from '../jsonl.js';
 import { benchMemory } from '../memory.js';
 import { benchPty } from '../pty.js';
 import { benchSpawnRate } from '../spawn-rate.js';
@@ -14,4 +15,5 @@ export const SECTIONS: Record<string, () => Promise<Row[]>> = {
   memory: benchMemory,
   'event-loop': benchEventLoop,
   pty: benchPty,
+  jsonl: benchJsonl,
 };

@@ -55,3 +55,20 @@ export function round(n: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
 }
+
+/**
+ * Like alternate() for more than two measurements: each round runs every one of `fns` once, round i
+ * starting at fns[i mod n] (A B C, B C A, C A B, …), after `warmup` unrecorded rounds. Returns the
+ * samples of each measurement, in the order of `fns`.
+ */
+export async function rotate(reps: number, fns: readonly (() => Promise<number>)[], warmup = 1): Promise<number[][]> {
+  for (let i = 0; i < warmup; i++) for (const fn of fns) await fn();
+  const out: number[][] = fns.map(() => []);
+  for (let i = 0; i < reps; i++) {
+    for (let k = 0; k < fns.length; k++) {
+      const j = (i + k) % fns.length;
+      out[j]!.push(await fns[j]!());
+    }
+  }
+  return out;
+}
