@@ -7,9 +7,9 @@
  * (VmHWM, reset with clear_refs 5 just before) minus RSS before. The input is allocated before
  * either "before" reading, so neither figure includes it.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { JsonLinesParser } from '../src/index.js';
+import { watchPeakRss } from './lib/worker.js';
 import { CHUNK_SEED, INPUT_BYTES, INPUT_SEED, PlainSplitter, claudeStream, expected, randomChunks, tokensOf, verify, type Expected } from './lib/jsonl-input.js';
 
 const side = process.argv[2];
@@ -17,10 +17,6 @@ if (side !== 'raw' && side !== 'procward') throw new Error('usage: jsonl-worker.
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('jsonl-worker.ts needs --expose-gc');
 
-function vmHwm(): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) * 1024 : Number.NaN;
-}
 
 let peak = 0;
 function sample(): void {
@@ -72,20 +68,15 @@ let gcRuns = 0;
 const obs = new PerformanceObserver((list) => (gcRuns += list.getEntries().length));
 obs.observe({ entryTypes: ['gc'] });
 
-let hwmReset = true;
-try {
-  writeFileSync('/proc/self/clear_refs', '5');
-} catch {
-  hwmReset = false;
-}
-const rssBefore = process.memoryUsage.rss();
+// The parse is synchronous, so the sampling timer never fires: heap+external is sampled inline.
+const peakRss = watchPeakRss();
 const m0 = process.memoryUsage();
 const before = m0.heapUsed + m0.external;
 peak = before;
 const t0 = performance.now();
 parse(chunks, want, true);
 const ms = performance.now() - t0;
-const hwm = vmHwm();
+const { hwm } = peakRss.stop();
 const rssAfter = process.memoryUsage.rss();
 await new Promise((r) => setTimeout(r, 20));
 obs.disconnect();
@@ -96,8 +87,8 @@ process.stdout.write(
     ms,
     heapExtGrowth: peak - before,
     hwm,
-    hwmReset,
-    rssBefore,
+    hwmReset: peakRss.hwmReset,
+    rssBefore: peakRss.rssBefore,
     rssAfter,
     gcRuns,
     heapUsedBefore: m0.heapUsed,

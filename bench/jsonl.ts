@@ -10,13 +10,13 @@
  *     tiny chunks (1–16 B, on the first 8 MB) as information.
  * (c) Peak extra memory while parsing, each run in a fresh Node process (bench/jsonl-worker.ts).
  */
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { JsonLinesParser } from '../src/index.js';
 import { CHUNK_SEED, INPUT_BYTES, INPUT_SEED, claudeStream, chunk, describeInput, expected, prefix, randomChunks, tokensOf, verify, PlainSplitter, type Expected } from './lib/jsonl-input.js';
+import { runWorker } from './lib/worker.js';
 import { row, type Row } from './lib/report.js';
 import { median, rotate, round } from './lib/stats.js';
 
@@ -111,21 +111,10 @@ interface WorkerResult {
 
 const workers: Record<Side, WorkerResult[]> = { raw: [], procward: [] };
 
-function runWorker(side: Side): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', WORKER, side], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      if (code !== 0) return reject(new Error(`jsonl worker ${side} exited ${code}: ${err.trim()}`));
-      const r = JSON.parse(out.trim().split('\n').pop()!) as WorkerResult;
-      workers[side].push(r);
-      resolve(r.heapExtGrowth / MiB);
-    });
-  });
+async function runSide(side: Side): Promise<number> {
+  const r = await runWorker<WorkerResult>(WORKER, side, ['--expose-gc']);
+  workers[side].push(r);
+  return r.heapExtGrowth / MiB;
 }
 
 /** Peak RSS growth during the parse, in MiB: VmHWM after a reset, minus RSS before. */
@@ -166,7 +155,7 @@ export async function benchJsonl(): Promise<Row[]> {
   tiny = [];
 
   // (c) memory, each run a fresh process.
-  const mem = await rotate(MEMORY_REPS, [() => runWorker('raw'), () => runWorker('procward')], 0);
+  const mem = await rotate(MEMORY_REPS, [() => runSide('raw'), () => runSide('procward')], 0);
   const [memRaw, memPw] = mem as [number[], number[]];
 
   const samples = (raw: number[], pw: number[], digits = 1) => ({

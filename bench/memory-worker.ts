@@ -5,29 +5,14 @@
  * reset (clear_refs 5) just before the child starts, so VmHWM covers the streaming only.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { DEFAULTS, ProcessManager } from '../src/index.js';
+import { watchPeakRss } from './lib/worker.js';
 
 const BYTES = 1024 * 1024 * 1024;
 const side = process.argv[2];
 
-function vmHwm(): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) * 1024 : Number.NaN;
-}
 
-let hwmReset = true;
-try {
-  writeFileSync('/proc/self/clear_refs', '5');
-} catch {
-  hwmReset = false;
-}
-const rssBefore = process.memoryUsage.rss();
-let sampledPeak = rssBefore;
-const sampler = setInterval(() => {
-  const rss = process.memoryUsage.rss();
-  if (rss > sampledPeak) sampledPeak = rss;
-}, 5);
+const peak = watchPeakRss();
 
 let n = 0;
 const t0 = performance.now();
@@ -51,10 +36,8 @@ if (side === 'raw') {
   throw new Error('usage: memory-worker.ts raw|procward');
 }
 const ms = performance.now() - t0;
-clearInterval(sampler);
-const final = process.memoryUsage.rss();
-if (final > sampledPeak) sampledPeak = final;
+const { hwm, sampledPeak } = peak.stop();
 if (n !== BYTES) throw new Error(`${side}: counted ${n} bytes, want ${BYTES}`);
 process.stdout.write(
-  JSON.stringify({ side, bytes: n, ms, hwm: vmHwm(), hwmReset, sampledPeak, rssBefore, capBytes: DEFAULTS.outputMaxBytes }) + '\n',
+  JSON.stringify({ side, bytes: n, ms, hwm, hwmReset: peak.hwmReset, sampledPeak, rssBefore: peak.rssBefore, capBytes: DEFAULTS.outputMaxBytes }) + '\n',
 );

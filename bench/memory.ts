@@ -2,9 +2,9 @@
  * Figure 4: peak RSS of the host while a child writes 1 GiB, each side in a fresh Node process
  * (bench/memory-worker.ts). procward keeps the default output cap; the budget is 2×cap + 5 MiB.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DEFAULTS } from '../src/index.js';
+import { runWorker } from './lib/worker.js';
 import { row, type Row } from './lib/report.js';
 import { alternate, median, round } from './lib/stats.js';
 
@@ -22,26 +22,15 @@ interface WorkerResult {
 
 const seen: Record<'raw' | 'procward', WorkerResult[]> = { raw: [], procward: [] };
 
-function runWorker(side: 'raw' | 'procward'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, side], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      if (code !== 0) return reject(new Error(`memory worker ${side} exited ${code}: ${err.trim()}`));
-      const r = JSON.parse(out.trim().split('\n').pop()!) as WorkerResult;
-      seen[side].push(r);
-      // VmHWM is the kernel's own peak; without a reset it would include module loading.
-      resolve((r.hwmReset ? r.hwm : r.sampledPeak) / MiB);
-    });
-  });
+async function runSide(side: 'raw' | 'procward'): Promise<number> {
+  const r = await runWorker<WorkerResult>(WORKER, side);
+  seen[side].push(r);
+  // VmHWM is the kernel's own peak; without a reset it would include module loading.
+  return (r.hwmReset ? r.hwm : r.sampledPeak) / MiB;
 }
 
 export async function benchMemory(): Promise<Row[]> {
-  const s = await alternate(REPS, () => runWorker('raw'), () => runWorker('procward'), 0);
+  const s = await alternate(REPS, () => runSide('raw'), () => runSide('procward'), 0);
   const cap = DEFAULTS.outputMaxBytes / MiB;
   const budget = 2 * cap + 5;
   const diff = median(s.procward) - median(s.raw);

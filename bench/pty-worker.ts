@@ -7,11 +7,11 @@
  * addon, JIT) so that the figures cover the streaming only; the kernel's peak-RSS mark is reset
  * (clear_refs 5) just before the measured child starts.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pty from 'node-pty';
 import { DEFAULTS, ProcessManager } from '../src/index.js';
 import { killRawChildren, trackPty } from './lib/children.js';
+import { watchPeakRss } from './lib/worker.js';
 
 const MiB = 1024 * 1024;
 const BYTES = 256 * MiB;
@@ -21,10 +21,6 @@ const TAIL_SLACK = 64 * 1024;
 const side = process.argv[2];
 process.on('exit', killRawChildren);
 
-function vmHwm(): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) * 1024 : Number.NaN;
-}
 
 /** Bytes delivered, and what the output buffer holds at the end (procward). */
 interface Flood {
@@ -67,18 +63,7 @@ else throw new Error('usage: pty-worker.ts raw|raw-buffer|procward');
 
 await flood(WARMUP_BYTES);
 
-let hwmReset = true;
-try {
-  writeFileSync('/proc/self/clear_refs', '5');
-} catch {
-  hwmReset = false;
-}
-const rssBefore = process.memoryUsage.rss();
-let sampledPeak = rssBefore;
-const sampler = setInterval(() => {
-  const rss = process.memoryUsage.rss();
-  if (rss > sampledPeak) sampledPeak = rss;
-}, 5);
+const peak = watchPeakRss();
 
 const h = monitorEventLoopDelay({ resolution: 1 });
 h.enable();
@@ -86,9 +71,7 @@ const t0 = performance.now();
 const { n, held } = await flood(BYTES);
 const ms = performance.now() - t0;
 h.disable();
-clearInterval(sampler);
-const final = process.memoryUsage.rss();
-if (final > sampledPeak) sampledPeak = final;
+const { hwm, sampledPeak } = peak.stop();
 await pm.shutdown();
 process.stdout.write(
   JSON.stringify({
@@ -101,9 +84,9 @@ process.stdout.write(
     p99: h.percentile(99) / 1e6,
     max: h.max / 1e6,
     samples: h.count,
-    hwm: vmHwm(),
-    hwmReset,
+    hwm,
+    hwmReset: peak.hwmReset,
     sampledPeak,
-    rssBefore,
+    rssBefore: peak.rssBefore,
   }) + '\n',
 );

@@ -15,12 +15,12 @@
  * still in the kernel), so raw counts may fall short by at most TAIL_SLACK; the loss is recorded in
  * the details. procward's counts must be exact.
  */
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { IPty } from 'node-pty';
 import { DEFAULTS, ProcessManager } from '../src/index.js';
 import { trackPty } from './lib/children.js';
+import { runWorker } from './lib/worker.js';
 import { row, type Row } from './lib/report.js';
 import { alternate, median, round } from './lib/stats.js';
 
@@ -158,21 +158,10 @@ interface WorkerResult {
 
 const floods: Record<Side, WorkerResult[]> = { raw: [], 'raw-buffer': [], procward: [] };
 
-function runWorker(side: Side): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, side], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      if (code !== 0) return reject(new Error(`pty worker ${side} exited ${code}: ${err.trim()}`));
-      const r = JSON.parse(out.trim().split('\n').pop()!) as WorkerResult;
-      floods[side].push(r);
-      resolve(r.p99);
-    });
-  });
+async function runSide(side: Side): Promise<number> {
+  const r = await runWorker<WorkerResult>(WORKER, side);
+  floods[side].push(r);
+  return r.p99;
 }
 
 /** Peak RSS growth during the flood, in MiB: VmHWM after a reset, else the 5 ms samples. */
@@ -185,7 +174,7 @@ export async function benchPty(): Promise<Row[]> {
     // Spawns first, while the heap is small (fork() copies page tables); then the floods.
     const sp = await alternate(SPAWN_REPS, rawSpawns, () => pwSpawns(pm), WARMUP);
     const tp = await alternate(REPS, bothBare(() => raw('utf8'), () => raw(null)), () => procward(pm), WARMUP);
-    const fl = await alternate(FLOOD_REPS, bothBare(() => runWorker('raw'), () => runWorker('raw-buffer')), () => runWorker('procward'), 0);
+    const fl = await alternate(FLOOD_REPS, bothBare(() => runSide('raw'), () => runSide('raw-buffer')), () => runSide('procward'), 0);
 
     // alternate() returns the measured rounds only; the side records hold its warmup rounds too.
     const exitRaw = spawnRuns.raw.slice(WARMUP).map((r) => r.exited);
