@@ -8,12 +8,30 @@ export const SignalNameSchema = z.enum(SIGNAL_NAMES, {
   error: (issue) => `unknown signal ${JSON.stringify(issue.input)}; use a name such as "SIGTERM" or "SIGINT"`,
 });
 
-export const StopOptionsSchema = z.strictObject({
-  /** First signal sent to the tree. */
-  signal: SignalNameSchema.optional(),
-  /** How long to wait after the first signal before SIGKILL. */
-  graceMs: z.number().int().nonnegative().optional(),
+export const StopStepSchema = z.strictObject({
+  signal: SignalNameSchema,
+  /** How long to wait for the tree to die after this signal before the next step. */
+  graceMs: z.number().int().nonnegative(),
+  /**
+   * `tree` (default): every process of the tree. `leader`: only the process the library spawned,
+   * as a Ctrl-C to a CLI would, so that it can end its own children its way.
+   */
+  target: z.enum(['tree', 'leader']).optional(),
 });
+
+export const StopOptionsSchema = z
+  .strictObject({
+    /** First signal sent to the tree. */
+    signal: SignalNameSchema.optional(),
+    /** How long to wait after the first signal before SIGKILL. */
+    graceMs: z.number().int().nonnegative().optional(),
+    /** Several signals in turn, each with its grace period, before SIGKILL (e.g. SIGINT, then SIGTERM). */
+    sequence: z.array(StopStepSchema).min(1, 'sequence needs at least one step').optional(),
+  })
+  .refine((o) => !(o.sequence && (o.signal !== undefined || o.graceMs !== undefined)), {
+    message: 'give either sequence or signal/graceMs, not both',
+    path: ['sequence'],
+  });
 
 export const OutputOptionsSchema = z.strictObject({
   /** Bytes of output kept per process (older bytes are evicted). */
@@ -99,7 +117,8 @@ export const ListFilterSchema = z.strictObject({
 });
 
 export type SignalName = NodeJS.Signals;
-export type StopOptions = { signal?: SignalName; graceMs?: number };
+export type StopStep = { signal: SignalName; graceMs: number; target?: 'tree' | 'leader' };
+export type StopOptions = { signal?: SignalName; graceMs?: number; sequence?: StopStep[] };
 export type OutputOptions = z.infer<typeof OutputOptionsSchema>;
 export type PtyOptions = z.infer<typeof PtyOptionsSchema>;
 export type OrphanPolicy = z.infer<typeof OrphanPolicySchema>;

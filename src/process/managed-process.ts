@@ -9,6 +9,7 @@ import { StateMachine } from '../state-machine/state-machine.js';
 import { isTerminal, type ProcessState, type StateReason, type StopReason } from '../state-machine/states.js';
 import { ProcessTree } from '../tree/process-tree.js';
 import { forksBeforeSpawn } from '../tree/pid-window.js';
+import { resolveStopSequence, type ResolvedStopStep } from '../options/stop-sequence.js';
 import { terminateTree, type TerminateResult } from '../tree/terminate.js';
 import { childEnv } from '../spawn/child-env.js';
 import type { ChildEvents, ChildHandle } from '../spawn/child-handle.js';
@@ -303,7 +304,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       this.#hooks.orphans(this, found);
       if (this.#opts.orphans === 'kill') {
         if (this.state === 'running' || this.state === 'paused') this.#transition('stopping', 'orphans');
-        const result = await this.#terminate(this.#opts.stop.signal, this.#opts.stop.graceMs);
+        const result = await this.#terminate(this.#opts.stop);
         this.#survivors = result.survivors;
       }
     }
@@ -404,25 +405,25 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       this[CANCEL_QUEUED](reason);
       return this.exited;
     }
-    const signal = options.signal ?? this.#opts.stop.signal;
+    const steps = resolveStopSequence(options, this.#opts.stop);
     if (this.#termination || this.#leaderExited || !this.#tree) {
       // Already stopping (or cleaning up after its own exit): a kill cuts the grace short.
-      if (signal === 'SIGKILL') this.#escalate.resolve();
+      if (steps[0]!.signal === 'SIGKILL') this.#escalate.resolve();
       return this.#awaitEnd();
     }
     this.#stopReason = reason;
     this.#transition('stopping', reason);
-    const result = await this.#terminate(signal, options.graceMs ?? this.#opts.stop.graceMs);
+    const result = await this.#terminate(steps);
     this.#survivors = result.survivors;
     if (this.#leaderExited) this.#drainThenFinalize();
     return this.#awaitEnd();
   }
 
-  #terminate(signal: NodeJS.Signals, graceMs: number): Promise<TerminateResult> {
+  #terminate(steps: readonly ResolvedStopStep[]): Promise<TerminateResult> {
     this.#terminating = true;
     this.#termination = terminateTree(
       this.#tree!,
-      { signal, graceMs, killTimeoutMs: this.#opts.killTimeoutMs },
+      { steps, killTimeoutMs: this.#opts.killTimeoutMs },
       { leaderGone: this.#leaderGone.promise, escalate: this.#escalate.promise },
     ).finally(() => {
       this.#terminating = false;

@@ -1,5 +1,6 @@
 import type { ProcwardError } from '../errors/procward-error.js';
-import type { OrphanPolicy, ProcessType, Scope, StopOptions } from '../options/schemas.js';
+import type { OrphanPolicy, ProcessType, Scope } from '../options/schemas.js';
+import type { ResolvedStopStep } from '../options/stop-sequence.js';
 import type { OutputChunk } from '../output/output-buffer.js';
 import type { StateChange } from '../state-machine/states.js';
 import type { ManagedProcess } from './managed-process.js';
@@ -24,7 +25,8 @@ export interface ResolvedSpawnOptions {
   /** The terminal, for PTY processes. */
   pty: { cols: number; rows: number; name: string; utf8: boolean } | undefined;
   outputMaxBytes: number;
-  stop: Required<StopOptions>;
+  /** The stop sequence (before SIGKILL). */
+  stop: ResolvedStopStep[];
   orphans: OrphanPolicy;
   drainMs: number;
   killTimeoutMs: number;

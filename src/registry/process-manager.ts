@@ -13,6 +13,7 @@ import { isTerminal, type StateChange, type StopReason } from '../state-machine/
 import { handled } from '../internal/deferred.js';
 import { startTicksLowerBound } from '../tree/proc-table.js';
 import { sweepManager } from '../tree/process-tree.js';
+import { resolveStopSequence, type ResolvedStopStep } from '../options/stop-sequence.js';
 import { guardHostExit, releaseHostExit } from './host-exit.js';
 import { matches, type ListFilter } from './list-filter.js';
 
@@ -33,7 +34,7 @@ interface ResolvedManagerOptions {
   maxProcesses: number;
   retainExited: number;
   outputMaxBytes: number;
-  stop: Required<StopOptions>;
+  stop: ResolvedStopStep[];
   orphans: 'kill' | 'keep';
   drainMs: number;
   killTimeoutMs: number;
@@ -68,10 +69,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
       maxProcesses: o.maxProcesses ?? Number.POSITIVE_INFINITY,
       retainExited: o.retainExited ?? DEFAULTS.retainExited,
       outputMaxBytes: o.output?.maxBytes ?? DEFAULTS.outputMaxBytes,
-      stop: {
-        signal: (o.stop?.signal as NodeJS.Signals | undefined) ?? DEFAULTS.stopSignal,
-        graceMs: o.stop?.graceMs ?? DEFAULTS.graceMs,
-      },
+      stop: resolveStopSequence(o.stop as StopOptions | undefined, [{ signal: DEFAULTS.stopSignal, graceMs: DEFAULTS.graceMs, target: 'tree' }]),
       orphans: o.orphans ?? DEFAULTS.orphans,
       drainMs: o.drainMs ?? DEFAULTS.drainMs,
       killTimeoutMs: o.killTimeoutMs ?? DEFAULTS.killTimeoutMs,
@@ -131,10 +129,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
           }
         : undefined,
       outputMaxBytes: o.output?.maxBytes ?? m.outputMaxBytes,
-      stop: {
-        signal: (o.stop?.signal as NodeJS.Signals | undefined) ?? m.stop.signal,
-        graceMs: o.stop?.graceMs ?? m.stop.graceMs,
-      },
+      stop: resolveStopSequence(o.stop as StopOptions | undefined, m.stop),
       orphans: o.orphans ?? m.orphans,
       drainMs: o.drainMs ?? m.drainMs,
       killTimeoutMs: m.killTimeoutMs,

@@ -1,11 +1,14 @@
 import type { Survivor } from '../errors/procward-error.js';
+import type { ResolvedStopStep } from '../options/stop-sequence.js';
 import { readProcEntry, type ProcEntry } from './proc-table.js';
 import type { ProcessTree } from './process-tree.js';
 
 export interface TerminatePlan {
-  /** First signal; SIGKILL skips the grace period. */
-  signal: NodeJS.Signals;
-  graceMs: number;
+  /**
+   * Signals to try before SIGKILL, each with its grace period (the first one runs from the request).
+   * A SIGKILL step ends the list; a step with no grace is skipped.
+   */
+  steps: readonly ResolvedStopStep[];
   /** How long SIGKILL may take before the survivors are reported. */
   killTimeoutMs: number;
 }
@@ -44,13 +47,14 @@ function delay(ms: number): { promise: Promise<void>; cancel: () => void } {
 }
 
 /**
- * Signals a whole tree, waits up to the grace period for every member to die, then SIGKILLs what is
- * left and waits for that too. Members are collected before anything is signalled, so parent links
- * are intact; the tree is rescanned while waiting, so children forked meanwhile are not missed.
+ * Runs a stop sequence over a whole tree: each step's signal, then up to its grace period for every
+ * member to die; then SIGKILL for what is left, and waits for that too. Members are collected before
+ * anything is signalled, so parent links are intact; the tree is rescanned while waiting, so children
+ * forked meanwhile are not missed.
  */
 export async function terminateTree(tree: ProcessTree, plan: TerminatePlan, control: TerminateControl): Promise<TerminateResult> {
   // The grace period runs from the request, not from when the scan is done.
-  const deadline = performance.now() + plan.graceMs;
+  let stepStart = performance.now();
   const signalled = new Set<number>();
   const members = new Map<number, ProcEntry>();
   const add = (found: ProcEntry[]) => {
@@ -69,6 +73,7 @@ export async function terminateTree(tree: ProcessTree, plan: TerminatePlan, cont
     for (const m of members.values()) if (tree.isAlive(m)) out.push(m);
     return out;
   };
+  const done = (): TerminateResult => ({ signalled: [...signalled], survivors: [], escalated: false });
 
   let escalateNow = false;
   void control.escalate.then(() => {
@@ -81,37 +86,45 @@ export async function terminateTree(tree: ProcessTree, plan: TerminatePlan, cont
   });
 
   add(tree.collect());
-  let escalated = false;
 
-  if (plan.signal !== 'SIGKILL' && plan.graceMs > 0) {
-    const all = [...members.values()];
-    send(all, plan.signal, true);
+  for (const step of plan.steps) {
+    if (escalateNow || step.signal === 'SIGKILL') break;
+    if (step.graceMs <= 0) continue;
+    const deadline = stepStart + step.graceMs;
+    const toLeader = step.target === 'leader';
+    const leader = [...members.values()].filter((m) => m.pid === tree.leaderPid && tree.isAlive(m));
+    // A signal meant for the leader has nobody to reach once it is gone: on to the next step.
+    if (toLeader && leader.length === 0) continue;
+    const targets = toLeader ? leader : [...members.values()];
+    send(targets, step.signal, !toLeader);
     // A stopped (paused) process only acts on the signal once continued.
-    if (plan.signal !== 'SIGCONT' && all.some((m) => m.state === 'T' || m.state === 't')) send(all, 'SIGCONT', true);
+    if (step.signal !== 'SIGCONT' && [...members.values()].some((m) => m.state === 'T' || m.state === 't')) send([...members.values()], 'SIGCONT', true);
     let nextScan = performance.now() + RESCAN_EVERY_MS;
     while (!escalateNow) {
       if (alive().length === 0) {
         // Confirm with a scan (something forked just before dying may remain), unless no process
         // at all was created since the last one.
-        if (tree.nothingCreatedSinceCollect()) return { signalled: [...signalled], survivors: [], escalated };
+        if (tree.nothingCreatedSinceCollect()) return done();
         const fresh = add(tree.collect());
-        if (fresh.length === 0) return { signalled: [...signalled], survivors: [], escalated };
-        send(fresh, plan.signal, false);
+        if (fresh.length === 0) return done();
+        if (!toLeader) send(fresh, step.signal, false);
       }
+      // The leader is gone but others live on: its signal can do no more for them.
+      if (toLeader && !tree.isAlive(leader[0]!)) break;
       const now = performance.now();
       if (now >= deadline) break;
       if (now >= nextScan) {
         const fresh = add(tree.collect());
-        if (fresh.length > 0) send(fresh, plan.signal, false);
+        if (fresh.length > 0 && !toLeader) send(fresh, step.signal, false);
         nextScan = now + RESCAN_EVERY_MS;
       }
       const wait = delay(Math.min(GRACE_POLL_MS, deadline - now));
       await Promise.race([wait.promise, leaderWake, control.escalate]);
       wait.cancel();
     }
+    stepStart = performance.now();
   }
 
-  escalated = true;
   add(tree.collect());
   send([...members.values()], 'SIGKILL', true);
   const killDeadline = performance.now() + plan.killTimeoutMs;
@@ -119,9 +132,9 @@ export async function terminateTree(tree: ProcessTree, plan: TerminatePlan, cont
   for (;;) {
     let left = alive();
     if (left.length === 0) {
-      if (tree.nothingCreatedSinceCollect()) return { signalled: [...signalled], survivors: [], escalated };
+      if (tree.nothingCreatedSinceCollect()) return { ...done(), escalated: true };
       const fresh = add(tree.collect());
-      if (fresh.length === 0) return { signalled: [...signalled], survivors: [], escalated };
+      if (fresh.length === 0) return { ...done(), escalated: true };
       send(fresh, 'SIGKILL', true);
       left = fresh;
     }
@@ -129,7 +142,7 @@ export async function terminateTree(tree: ProcessTree, plan: TerminatePlan, cont
       return {
         signalled: [...signalled],
         survivors: left.map((m) => ({ pid: m.pid, command: m.comm, state: readProcEntry(m.pid)?.state ?? m.state })),
-        escalated,
+        escalated: true,
       };
     }
     const wait = delay(pollMs);
