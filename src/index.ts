@@ -52,6 +52,24 @@ export {
   type CodexUsage,
 } from './parsers/codex-jsonl.js';
 export type { Screen } from './pty/terminal-screen.js';
+export type { AgentRun, AgentRunEvents } from './agents/agent-run.js'; // created only by pm.spawnAgent()
+export type { AgentAdapter, AgentLineParser, AgentRequest } from './agents/adapter.js';
+export type { AgentSession } from './agents/agent-host.js';
+export { SpawnAgentOptionsSchema, type SpawnAgentOptions, type ResumeAgentOptions } from './agents/agent-options.js';
+export { claudeAdapter } from './agents/claude-adapter.js';
+export { codexAdapter } from './agents/codex-adapter.js';
+export type {
+  AgentEvent,
+  AgentMessage,
+  AgentResult,
+  AgentNotice,
+  AgentInvalid,
+  ToolCall,
+  TokenCounts,
+  UsageReport,
+  RunUsage,
+  ContextUsage,
+} from './agents/agent-events.js';
 export {
   OutputBuffer,
   type OutputChunk,
@@ -77,6 +95,7 @@ export {
   ManagerOptionsSchema,
   SpawnOptionsSchema,
   StopOptionsSchema,
+  StopStepSchema,
   OutputOptionsSchema,
   ScopeSchema,
   ListFilterSchema,
@@ -84,6 +103,7 @@ export {
   type ManagerOptions,
   type SpawnOptions,
   type StopOptions,
+  type StopStep,
   type OutputOptions,
   type OrphanPolicy,
   type Scope,
@@ -113,4 +133,5 @@ export {
   type SpawnFailureKind,
   type Survivor,
 } from './errors/procward-error.js';
+export { AgentResultError, AgentExitError, AgentStoppedError, SessionBusyError, SessionNotFoundError } from './errors/agent-errors.js';
 export { TREE_ENV, MANAGER_ENV } from './tree/process-tree.js';

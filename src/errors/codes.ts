@@ -19,6 +19,14 @@ export const ErrorCode = {
   OUTPUT_FAILED: 'OUTPUT_FAILED',
   /** Node reported an error on a running child (e.g. it could not be signalled). */
   CHILD_ERROR: 'CHILD_ERROR',
+  /** An agent reported an error result (its own failure, or the model API's). */
+  AGENT_ERROR: 'AGENT_ERROR',
+  /** An agent exited or died without reporting a result. */
+  AGENT_EXITED: 'AGENT_EXITED',
+  /** An agent run was stopped (stop, kill, timeout, abort, scope, shutdown) before its result. */
+  AGENT_STOPPED: 'AGENT_STOPPED',
+  /** A session was asked to continue while a run of it is still going. */
+  SESSION_BUSY: 'SESSION_BUSY',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

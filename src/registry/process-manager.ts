@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import PQueue from 'p-queue';
+import type { AgentAdapter } from '../agents/adapter.js';
+import { AgentHost, type AgentSession } from '../agents/agent-host.js';
+import type { ResumeAgentOptions, SpawnAgentOptions } from '../agents/agent-options.js';
+import type { AgentRun } from '../agents/agent-run.js';
 import { LimitReachedError, NotFoundError, ShuttingDownError, StopFailedError, type ProcwardError, type Survivor } from '../errors/procward-error.js';
 import { SafeEmitter } from '../events/safe-emitter.js';
 import { DEFAULTS } from '../options/defaults.js';
@@ -60,6 +64,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
   #shutdown: Promise<void> | undefined;
   #idle: (() => void)[] = [];
   #turn: Promise<void> = Promise.resolve();
+  readonly #agents = new AgentHost((options) => this.spawn(options));
 
   constructor(options: ManagerOptions = {}) {
     super();
@@ -170,6 +175,49 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
     return turn;
   }
 
+  /**
+   * Runs an agent CLI ('claude', 'codex' or a registered adapter) on a prompt: argv built by its
+   * adapter (no shell), stdin ignored, stopped its way. The run's `process` is an ordinary
+   * ManagedProcess in this registry; the run adds typed events, session, usage and `result`.
+   * Throws like spawn() (INVALID_OPTIONS, LIMIT_REACHED, SHUTTING_DOWN), and SESSION_BUSY when
+   * `resume` names a session that is still running.
+   */
+  spawnAgent(options: SpawnAgentOptions): AgentRun {
+    return this.#agents.spawn(options);
+  }
+
+  /**
+   * Continues a session this manager has run, with the same adapter, cwd and options (overridden
+   * by `options`). Throws NOT_FOUND for a session it does not know and SESSION_BUSY while it runs.
+   */
+  resumeAgent(sessionId: string, prompt: string, options?: ResumeAgentOptions): AgentRun {
+    return this.#agents.resume(sessionId, prompt, options);
+  }
+
+  /** Adds an agent adapter (or replaces the one of that name). */
+  registerAgent(adapter: AgentAdapter): void {
+    this.#agents.register(adapter);
+  }
+
+  /** The agent run in a process, by process id. */
+  agentRun(id: string): AgentRun | undefined {
+    return this.#agents.get(id);
+  }
+
+  /** The latest run of an agent session. */
+  findBySession(sessionId: string): AgentRun | undefined {
+    return this.#agents.findBySession(sessionId);
+  }
+
+  /** Agent sessions whose runs are in the registry, with whether one is going. */
+  sessions(): AgentSession[] {
+    return this.#agents.sessions();
+  }
+
+  isSessionActive(sessionId: string): boolean {
+    return this.#agents.isSessionActive(sessionId);
+  }
+
   get(id: string): ManagedProcess | undefined {
     return this.#processes.get(id);
   }
@@ -230,6 +278,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
     this.#processes.delete(id);
     const at = this.#retained.indexOf(p);
     if (at >= 0) this.#retained.splice(at, 1);
+    this.#agents.forget(p.id);
     this.emit('remove', p);
     return true;
   }
@@ -266,6 +315,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
     while (this.#retained.length > this.#opts.retainExited) {
       const old = this.#retained.shift()!;
       this.#processes.delete(old.id);
+      this.#agents.forget(old.id);
       this.emit('remove', old);
     }
     if (this.#live === 0) {
