@@ -38,6 +38,6 @@ export interface AgentAdapter {
   /** How this CLI wants to be stopped, before SIGKILL; the manager's stop settings when absent. */
   readonly stop?: readonly StopStep[];
   /** The context window of a model, when the CLI does not report it. */
-  contextWindow?(model: string): number | undefined;
+  contextWindow?(model: string | undefined): number | undefined;
   createParser(request: AgentRequest): AgentLineParser;
 }

@@ -75,7 +75,7 @@ export class AgentRun extends SafeEmitter<AgentRunEvents> {
     this.#adapter = adapter;
     this.#settings = settings;
     this.#model = request.model;
-    this.#usage = new UsageTracker(() => this.#settings.contextWindow ?? (this.#model ? this.#adapter.contextWindow?.(this.#model) : undefined));
+    this.#usage = new UsageTracker(() => this.#settings.contextWindow ?? this.#adapter.contextWindow?.(this.#model));
     this.result = handled(this.#settle.promise);
 
     const parser = new JsonLinesParser({ maxLineBytes: settings.maxLineBytes, terminal: process.info.pty !== null });

@@ -170,6 +170,6 @@ export const claudeAdapter: AgentAdapter = {
     return args;
   },
   stop: CLAUDE_STOP,
-  contextWindow: (model) => (/\[1m\]$/i.test(model) ? LONG_WINDOW : DEFAULT_WINDOW),
+  contextWindow: (model) => (model && /\[1m\]$/i.test(model) ? LONG_WINDOW : DEFAULT_WINDOW),
   createParser: () => new ClaudeParser(),
 };
