@@ -1,6 +1,6 @@
 /**
  * Deterministic Claude Code stream-json for the JSON Lines figures (bench/jsonl.ts and its worker):
- * lines shaped like the recorded ones in shared/fixtures/claude (system init/status, stream_event
+ * lines shaped like the recorded ones in tests/fixtures/recorded/claude (system init/status, stream_event
  * deltas, assistant text and tool_use, user tool_result, result), generated from a seeded PRNG.
  *
  * Line sizes are log-uniform within two classes: 90% of lines are 100 B–4 KiB (stream events,

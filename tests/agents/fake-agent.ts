@@ -1,9 +1,9 @@
-import { fileURLToPath } from 'node:url';
+
 import type { AgentRun } from '../../src/index.js';
 import { FIXTURES, waitFor } from '../helpers/proc.js';
 
 export const FAKE_AGENT = FIXTURES + 'fake-agent.mjs';
-export const RECORDED = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
+export const RECORDED = FIXTURES + 'recorded/';
 
 /** spawnAgent options that run the fake agent on a recorded transcript ("claude/claude-tool"). */
 export function fake(transcript: string, env: Record<string, string> = {}) {

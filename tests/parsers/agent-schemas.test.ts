@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseClaudeLine, parseCodexLine } from '../../src/index.js';
 
-const SHARED = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
+const SHARED = fileURLToPath(new URL('../fixtures/recorded/', import.meta.url));
 const lines = (dir: string) =>
   readdirSync(SHARED + dir)
     .filter((f) => f.endsWith('.jsonl'))

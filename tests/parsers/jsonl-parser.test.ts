@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { JsonLinesParser, parseJsonLines, type JsonLinesItem, type JsonLinesOptions } from '../../src/index.js';
 
-const SHARED = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
+const SHARED = fileURLToPath(new URL('../fixtures/recorded/', import.meta.url));
 const recorded = ['claude', 'codex'].flatMap((dir) =>
   readdirSync(SHARED + dir)
     .filter((f) => f.endsWith('.jsonl'))
