@@ -13,6 +13,7 @@ describe('examples', () => {
   it.each([
     ['examples/demo.ts', /shutdown complete: 4 processes in the registry, none still alive/],
     ['examples/pty-shell.ts', /stopped: state stopped, signal SIGKILL/],
+    ['examples/agent.ts', /result +success[\s\S]*rejected +AGENT_STOPPED[\s\S]*tool +gone/],
   ])('%s runs to the end', async (file, expected) => {
     pm = new ProcessManager();
     const p = pm.spawn({ command: process.execPath, args: ['--import', 'tsx', file], cwd: root, timeoutMs: 60_000 });

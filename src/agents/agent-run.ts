@@ -66,6 +66,7 @@ export class AgentRun extends SafeEmitter<AgentRunEvents> {
   #stopReason: StopReason | undefined;
   #stoppedResult: AgentResult | null = null;
   #spawnError: unknown;
+  #lastUsage = '';
 
   constructor(process: ManagedProcess, adapter: AgentAdapter, request: AgentRequest, settings: AgentRunSettings) {
     super();
@@ -179,13 +180,13 @@ export class AgentRun extends SafeEmitter<AgentRunEvents> {
       }
       case 'usage':
         this.#usage.report(e.usage);
-        this.emit('usage', this.#usage.usage);
+        this.#emitUsage();
         return;
       case 'result':
         this.#usage.finish(e.result);
         if (this.#stopReason === undefined) this.#result = e.result;
         else this.#stoppedResult = e.result;
-        this.emit('usage', this.#usage.usage);
+        this.#emitUsage();
         this.emit('result', e.result);
         return;
       case 'notice':
@@ -195,6 +196,15 @@ export class AgentRun extends SafeEmitter<AgentRunEvents> {
         this.emit('invalid', e.invalid);
         return;
     }
+  }
+
+  /** Emits usage when it changed: a CLI repeats a call's counts on every content block. */
+  #emitUsage(): void {
+    const usage = this.#usage.usage;
+    const key = JSON.stringify(usage);
+    if (key === this.#lastUsage) return;
+    this.#lastUsage = key;
+    this.emit('usage', usage);
   }
 
   #finish(exit: ProcessExit): void {
