@@ -52,6 +52,9 @@ export {
   type CodexUsage,
 } from './parsers/codex-jsonl.js';
 export type { Screen } from './pty/terminal-screen.js';
+export type { ProcessMetrics, TreeMember } from './monitor/tree-metrics.js';
+export type { CpuHigh } from './monitor/process-monitor.js';
+export type { ManagerMetrics, MetricsTotals } from './monitor/aggregate.js';
 export type { AgentRun, AgentRunEvents } from './agents/agent-run.js'; // created only by pm.spawnAgent()
 export type { AgentAdapter, AgentLineParser, AgentRequest } from './agents/adapter.js';
 export type { AgentSession } from './agents/agent-host.js';
@@ -111,6 +114,8 @@ export {
   type SignalName,
   type PtyOptions,
   PtyOptionsSchema,
+  type MetricsOptions,
+  MetricsOptionsSchema,
 } from './options/schemas.js';
 export { DEFAULTS } from './options/defaults.js';
 export { ErrorCode } from './errors/codes.js';

@@ -11,7 +11,7 @@ import type { AgentEvent, AgentInvalid, AgentMessage, AgentNotice, AgentResult, 
 import type { AgentAdapter, AgentRequest } from './adapter.js';
 import { UsageTracker } from './usage-tracker.js';
 
-const STOP_REASONS: ReadonlySet<string> = new Set<StopReason>(['stop', 'kill', 'timeout', 'abort', 'scope', 'shutdown']);
+const STOP_REASONS: ReadonlySet<string> = new Set<StopReason>(['stop', 'kill', 'timeout', 'abort', 'scope', 'shutdown', 'idle', 'memory-limit']);
 
 export interface AgentRunEvents {
   /** The agent's session id, as soon as it prints it. */

@@ -22,6 +22,13 @@ export const DEFAULTS = {
   killTimeoutMs: 3000,
   /** Enough stderr to show why a command failed (a stack trace, a compiler error). */
   stderrTailBytes: 4096,
+  /**
+   * Sampling period for processes that ask for metrics: often enough to catch a runaway tree
+   * within seconds, rare enough that a few hundred processes cost the host little (see bench).
+   */
+  metricsIntervalMs: 2000,
+  /** CPU above the limit for this long is a trend, not a burst (a build step, a JIT warm-up). */
+  cpuWindowMs: 10_000,
   /** The classic terminal size, what most programs assume when they cannot ask. */
   ptyCols: 80,
   ptyRows: 24,

@@ -56,7 +56,14 @@ export const PtyOptionsSchema = z.strictObject({
   encoding: z.union([z.literal('utf8'), z.null()]).optional(),
 });
 
+export const MetricsOptionsSchema = z.strictObject({
+  /** How often the tree is sampled. */
+  intervalMs: z.number().int().min(50, 'metrics.intervalMs must be at least 50 ms').optional(),
+});
+
 export const ManagerOptionsSchema = z.strictObject({
+  /** Default sampling of processes that ask for metrics (spawn option `metrics`). */
+  metrics: MetricsOptionsSchema.optional(),
   /** Processes started at once; further spawns wait in state `queued`. */
   maxConcurrent: z.number().int().positive().optional(),
   /** Live processes (queued included) the registry accepts; beyond it spawn throws LIMIT_REACHED. */
@@ -100,6 +107,14 @@ export const SpawnOptionsSchema = z.strictObject({
   stop: StopOptionsSchema.optional(),
   orphans: OrphanPolicySchema.optional(),
   drainMs: z.number().int().nonnegative().optional(),
+  /** Sample the tree's CPU and memory: `true` (the manager's interval) or `{ intervalMs }`. Off by default. */
+  metrics: z.union([z.boolean(), MetricsOptionsSchema]).optional(),
+  /** Stop the process (reason memory-limit) when its whole tree's resident memory exceeds this. Turns sampling on. */
+  maxMemoryBytes: z.number().int().positive().optional(),
+  /** Raise `cpu-high` when the tree uses more than this % of one core for cpuWindowMs. Turns sampling on. */
+  maxCpuPercent: z.number().positive().optional(),
+  /** How long CPU must stay above maxCpuPercent. @default 10000 */
+  cpuWindowMs: z.number().int().positive().optional(),
 }).superRefine((o, ctx) => {
   if (o.pty && o.stdin !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['stdin'], message: 'stdin does not apply with pty: the terminal is the input (use write())' });
@@ -121,6 +136,7 @@ export type StopStep = { signal: SignalName; graceMs: number; target?: 'tree' | 
 export type StopOptions = { signal?: SignalName; graceMs?: number; sequence?: StopStep[] };
 export type OutputOptions = z.infer<typeof OutputOptionsSchema>;
 export type PtyOptions = z.infer<typeof PtyOptionsSchema>;
+export type MetricsOptions = z.infer<typeof MetricsOptionsSchema>;
 export type OrphanPolicy = z.infer<typeof OrphanPolicySchema>;
 export type Scope = z.infer<typeof ScopeSchema>;
 export type ManagerOptions = Omit<z.input<typeof ManagerOptionsSchema>, 'stop'> & { stop?: StopOptions };

@@ -10,6 +10,8 @@ import { isTerminal, type ProcessState, type StateReason, type StopReason } from
 import { ProcessTree } from '../tree/process-tree.js';
 import { forksBeforeSpawn } from '../tree/pid-window.js';
 import { resolveStopSequence, type ResolvedStopStep } from '../options/stop-sequence.js';
+import { ProcessMonitor } from '../monitor/process-monitor.js';
+import type { ProcessMetrics } from '../monitor/tree-metrics.js';
 import { terminateTree, type TerminateResult } from '../tree/terminate.js';
 import { childEnv } from '../spawn/child-env.js';
 import type { ChildEvents, ChildHandle } from '../spawn/child-handle.js';
@@ -54,6 +56,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
   #screenReady: Promise<TerminalScreen> | undefined;
   #outputOpen = false;
   #tree: ProcessTree | undefined;
+  #monitor: ProcessMonitor | undefined;
   #startedAt: number | null = null;
   #spawnedMono = 0;
   #endedAt: number | null = null;
@@ -218,7 +221,17 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
   #attach(child: ChildHandle, forksBefore: number): void {
     this.#child = child;
     this.#outputOpen = true;
-    if (child.pid !== undefined) this.#tree = new ProcessTree(child.pid, this.id, forksBefore);
+    if (child.pid !== undefined) {
+      this.#tree = new ProcessTree(child.pid, this.id, forksBefore);
+      this.#monitor = new ProcessMonitor(this.#tree, this.#opts.monitor, {
+        sample: (m) => {
+          this.emit('metrics', m);
+          this.#hooks.metrics(this, m);
+        },
+        memoryLimit: () => void this.#stopWith('memory-limit', {}).catch(() => {}),
+        cpuHigh: (high) => this.emit('cpu-high', high),
+      });
+    }
     if (child.input) this.#stdin.attach(child.input, (e) => this.#emitError(e));
   }
 
@@ -227,6 +240,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       this.#startedAt = Date.now();
       if (this.state === 'starting') this.#transition('running', 'spawned');
       this.#startedDeferred.resolve();
+      if (!this.#leaderExited) this.#monitor?.start();
     },
     spawnFailed: (err) => {
       void diagnoseSpawnError(err, this.#opts.command, this.#opts.cwd, this.id).then((e) => this.#failSpawn(e));
@@ -279,6 +293,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     this.#code = code;
     this.#signal = signal;
     this.#tree?.leaderReaped();
+    this.#monitor?.stop();
     this.#leaderGone.resolve();
     clearTimeout(this.#timeoutTimer);
     if (this.#termination) return; // a stop owns the rest of the sequence
@@ -469,6 +484,17 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
   /** Closes the child's stdin (end of input). */
   end(): void {
     this.#stdin.end();
+  }
+
+  /**
+   * The latest sample of the tree's CPU and memory. A process that is not sampled periodically is
+   * sampled now (its cpuPercent is then null: CPU use needs two samples). Undefined before the
+   * process started, and after its exit when it was never sampled.
+   */
+  metrics(): ProcessMetrics | undefined {
+    const live = this.#monitor && !this.#leaderExited && (this.state === 'running' || this.state === 'paused' || this.state === 'stopping');
+    if (live && (this.#opts.monitor.intervalMs === undefined || !this.#monitor!.latest)) return this.#monitor!.sample();
+    return this.#monitor?.latest;
   }
 
   /** Resizes the terminal of a PTY process (the child gets SIGWINCH). Pipe processes have no terminal. */

@@ -1,5 +1,7 @@
 import type { ProcwardError } from '../errors/procward-error.js';
 import type { OrphanPolicy, ProcessType, Scope } from '../options/schemas.js';
+import type { ProcessMetrics } from '../monitor/tree-metrics.js';
+import type { MonitorSettings } from '../monitor/process-monitor.js';
 import type { ResolvedStopStep } from '../options/stop-sequence.js';
 import type { OutputChunk } from '../output/output-buffer.js';
 import type { StateChange } from '../state-machine/states.js';
@@ -31,6 +33,8 @@ export interface ResolvedSpawnOptions {
   drainMs: number;
   killTimeoutMs: number;
   stderrTailBytes: number;
+  /** Sampling and limits; intervalMs undefined when nobody asked for periodic samples. */
+  monitor: MonitorSettings;
 }
 
 /** How a process reports to its manager; called after the process's own listeners. */
@@ -40,4 +44,5 @@ export interface ProcessHooks {
   exit(p: ManagedProcess, exit: ProcessExit): void;
   error(p: ManagedProcess, error: ProcwardError): void;
   orphans(p: ManagedProcess, found: OrphansFound): void;
+  metrics(p: ManagedProcess, metrics: ProcessMetrics): void;
 }

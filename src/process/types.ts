@@ -1,3 +1,5 @@
+import type { CpuHigh } from '../monitor/process-monitor.js';
+import type { ProcessMetrics } from '../monitor/tree-metrics.js';
 import type { ProcwardError, Survivor } from '../errors/procward-error.js';
 import type { OrphanPolicy, ProcessType, Scope } from '../options/schemas.js';
 import type { OutputChunk, OutputStream } from '../output/output-buffer.js';
@@ -72,4 +74,8 @@ export interface ProcessEvents {
   exit: [exit: ProcessExit];
   error: [error: ProcwardError];
   orphans: [found: OrphansFound];
+  /** A sample of the tree's CPU and memory (spawn with `metrics`, `maxMemoryBytes` or `maxCpuPercent`). */
+  metrics: [metrics: ProcessMetrics];
+  /** The tree used more CPU than maxCpuPercent for cpuWindowMs; raised once per episode. */
+  'cpu-high': [high: CpuHigh];
 }

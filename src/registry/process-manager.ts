@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import PQueue from 'p-queue';
 import type { AgentAdapter } from '../agents/adapter.js';
+import type { ProcessMetrics } from '../monitor/tree-metrics.js';
+import { aggregateMetrics, type ManagerMetrics } from '../monitor/aggregate.js';
 import { AgentHost, type AgentSession } from '../agents/agent-host.js';
 import type { ResumeAgentOptions, SpawnAgentOptions } from '../agents/agent-options.js';
 import type { AgentRun } from '../agents/agent-run.js';
@@ -28,6 +30,7 @@ export interface ManagerEvents {
   exit: [process: ManagedProcess, exit: ProcessExit];
   orphans: [process: ManagedProcess, found: OrphansFound];
   remove: [process: ManagedProcess];
+  metrics: [process: ManagedProcess, metrics: ProcessMetrics];
   /** Pids killed by the final sweep of shutdown(): descendants that had escaped every tree. */
   swept: [pids: number[]];
   error: [error: ProcwardError];
@@ -44,6 +47,7 @@ interface ResolvedManagerOptions {
   killTimeoutMs: number;
   stderrTailBytes: number;
   killOnHostExit: boolean;
+  metricsIntervalMs: number;
 }
 
 /**
@@ -80,6 +84,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
       killTimeoutMs: o.killTimeoutMs ?? DEFAULTS.killTimeoutMs,
       stderrTailBytes: o.stderrTailBytes ?? DEFAULTS.stderrTailBytes,
       killOnHostExit: o.killOnHostExit ?? true,
+      metricsIntervalMs: o.metrics?.intervalMs ?? DEFAULTS.metricsIntervalMs,
     };
     if (Number.isFinite(this.#opts.maxConcurrent)) this.#queue = new PQueue({ concurrency: this.#opts.maxConcurrent });
     this.#hooks = {
@@ -88,6 +93,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
       exit: (p, exit) => this.#onExit(p, exit),
       error: (_p, error) => this.emit('error', error),
       orphans: (p, found) => this.emit('orphans', p, found),
+      metrics: (p, metrics) => this.emit('metrics', p, metrics),
     };
   }
 
@@ -139,6 +145,16 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
       drainMs: o.drainMs ?? m.drainMs,
       killTimeoutMs: m.killTimeoutMs,
       stderrTailBytes: m.stderrTailBytes,
+      monitor: {
+        // A limit needs samples to act on, so it turns sampling on at the default interval.
+        intervalMs:
+          o.metrics === false || (o.metrics === undefined && o.maxMemoryBytes === undefined && o.maxCpuPercent === undefined)
+            ? undefined
+            : ((typeof o.metrics === 'object' ? o.metrics.intervalMs : undefined) ?? m.metricsIntervalMs),
+        maxMemoryBytes: o.maxMemoryBytes,
+        maxCpuPercent: o.maxCpuPercent,
+        cpuWindowMs: o.cpuWindowMs ?? DEFAULTS.cpuWindowMs,
+      },
     };
     const p = new ManagedProcess(randomUUID(), resolved, this.#hooks);
     this.#processes.set(p.id, p);
@@ -216,6 +232,19 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
 
   isSessionActive(sessionId: string): boolean {
     return this.#agents.isSessionActive(sessionId);
+  }
+
+  /**
+   * CPU and memory of every live process tree, in total and per scope: the latest periodic sample
+   * of each, or a sample taken now for processes that are not sampled periodically.
+   */
+  metrics(): ManagerMetrics {
+    const samples: { scope: Scope | undefined; metrics: ProcessMetrics }[] = [];
+    for (const p of this.#liveProcesses()) {
+      const m = p.metrics();
+      if (m) samples.push({ scope: p.scope, metrics: m });
+    }
+    return aggregateMetrics(samples);
   }
 
   get(id: string): ManagedProcess | undefined {

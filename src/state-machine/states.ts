@@ -67,10 +67,12 @@ export type StateReason =
   | 'abort'
   | 'scope'
   | 'shutdown'
+  | 'idle'
+  | 'memory-limit'
   | 'restart';
 
 /** Reasons that end a process on the library's initiative (its terminal state is `stopped`). */
-export type StopReason = 'stop' | 'kill' | 'timeout' | 'abort' | 'scope' | 'shutdown';
+export type StopReason = 'stop' | 'kill' | 'timeout' | 'abort' | 'scope' | 'shutdown' | 'idle' | 'memory-limit';
 
 export interface StateChange {
   from: ProcessState;

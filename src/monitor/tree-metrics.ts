@@ -1,0 +1,70 @@
+import type { ProcUsage } from './proc-usage.js';
+
+/** One member of a sampled tree. */
+export interface TreeMember {
+  pid: number;
+  ppid: number;
+  command: string;
+  /** Share of one CPU since the previous sample (100 = one core busy); null on the first sample. */
+  cpuPercent: number | null;
+  memoryBytes: number;
+}
+
+/** A sample of a process and all its descendants. Plain data: JSON-serialisable. */
+export interface ProcessMetrics {
+  /** Wall-clock time of the sample, ms since the epoch. */
+  at: number;
+  /** The whole tree's CPU use since the previous sample, in % of one core; null on the first sample. */
+  cpuPercent: number | null;
+  /** The whole tree's resident memory. */
+  memoryBytes: number;
+  /** Live processes of the tree besides the leader. */
+  descendants: number;
+  tree: TreeMember[];
+}
+
+/**
+ * Turns successive usage readings of a tree into metrics. CPU % is the CPU time each process used
+ * between two samples over the time between them (on the monotonic clock); a process seen for the
+ * first time counts from its own first reading.
+ */
+export class TreeMetrics {
+  #prev = new Map<string, number>(); // pid:startTicks → cpuMs
+  #prevAt: number | undefined;
+
+  sample(usage: readonly ProcUsage[], leaderPid: number, now = performance.now()): ProcessMetrics {
+    const elapsed = this.#prevAt === undefined ? 0 : now - this.#prevAt;
+    const next = new Map<string, number>();
+    const tree: TreeMember[] = [];
+    let cpuMs = 0;
+    let memoryBytes = 0;
+    for (const u of usage) {
+      const key = `${u.pid}:${u.startTicks}`;
+      const before = this.#prev.get(key);
+      next.set(key, u.cpuMs);
+      const used = before === undefined ? null : Math.max(0, u.cpuMs - before);
+      if (used !== null) cpuMs += used;
+      memoryBytes += u.rssBytes;
+      tree.push({
+        pid: u.pid,
+        ppid: u.ppid,
+        command: u.command,
+        cpuPercent: used === null || elapsed <= 0 ? null : round((used / elapsed) * 100),
+        memoryBytes: u.rssBytes,
+      });
+    }
+    this.#prev = next;
+    this.#prevAt = now;
+    return {
+      at: Date.now(),
+      cpuPercent: elapsed > 0 ? round((cpuMs / elapsed) * 100) : null,
+      memoryBytes,
+      descendants: usage.filter((u) => u.pid !== leaderPid).length,
+      tree,
+    };
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}
