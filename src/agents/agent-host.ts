@@ -91,6 +91,12 @@ export class AgentHost {
       ...(o.signal ? { signal: o.signal } : {}),
       ...(stop ? { stop } : {}),
       ...(o.output ? { output: o.output } : {}),
+      ...(o.idleTimeoutMs !== undefined ? { idleTimeoutMs: o.idleTimeoutMs } : {}),
+      ...(o.onIdle !== undefined ? { onIdle: o.onIdle } : {}),
+      ...(o.metrics !== undefined ? { metrics: o.metrics } : {}),
+      ...(o.maxMemoryBytes !== undefined ? { maxMemoryBytes: o.maxMemoryBytes } : {}),
+      ...(o.maxCpuPercent !== undefined ? { maxCpuPercent: o.maxCpuPercent } : {}),
+      ...(o.cpuWindowMs !== undefined ? { cpuWindowMs: o.cpuWindowMs } : {}),
     });
     const run = new AgentRun(p, adapter, request, { contextWindow: o.contextWindow, maxLineBytes: o.maxLineBytes });
     this.#runs.set(p.id, run);

@@ -24,6 +24,14 @@ export const SpawnAgentOptionsSchema = z.strictObject({
   metadata: z.record(z.string(), z.unknown()).optional(),
   timeoutMs: z.number().int().positive().optional(),
   signal: z.instanceof(AbortSignal, { message: 'signal must be an AbortSignal' }).optional(),
+  /** No parsed event for this long (output that is not an event does not count): `idle`, and by onIdle a stop. */
+  idleTimeoutMs: z.number().int().positive().optional(),
+  onIdle: z.enum(['stop', 'event']).optional(),
+  /** Sampling and limits of the run's process tree, as for spawn(). */
+  metrics: z.union([z.boolean(), z.strictObject({ intervalMs: z.number().int().min(50) })]).optional(),
+  maxMemoryBytes: z.number().int().positive().optional(),
+  maxCpuPercent: z.number().positive().optional(),
+  cpuWindowMs: z.number().int().positive().optional(),
   /** Replaces the adapter's stop sequence. */
   stop: StopOptionsSchema.optional(),
   output: OutputOptionsSchema.optional(),

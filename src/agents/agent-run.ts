@@ -3,6 +3,7 @@ import { SpawnFailedError, type ProcwardError } from '../errors/procward-error.j
 import { SafeEmitter } from '../events/safe-emitter.js';
 import { deferred, handled } from '../internal/deferred.js';
 import type { StopOptions } from '../options/schemas.js';
+import { IDLE_BY_EVENTS, TOUCH } from '../process/internal.js';
 import { JsonLinesParser } from '../parsers/jsonl-parser.js';
 import type { ManagedProcess } from '../process/managed-process.js';
 import type { ProcessExit } from '../process/types.js';
@@ -79,6 +80,8 @@ export class AgentRun extends SafeEmitter<AgentRunEvents> {
     this.#usage = new UsageTracker(() => this.#settings.contextWindow ?? this.#adapter.contextWindow?.(this.#model));
     this.result = handled(this.#settle.promise);
 
+    // For an agent, being alive means printing events: keep-alive noise does not count.
+    process[IDLE_BY_EVENTS]();
     const parser = new JsonLinesParser({ maxLineBytes: settings.maxLineBytes, terminal: process.info.pty !== null });
     const lineParser = adapter.createParser(request);
     parser.on('value', ({ value }) => {
@@ -90,6 +93,7 @@ export class AgentRun extends SafeEmitter<AgentRunEvents> {
         // A host's adapter that throws must not take the run down: the line is reported instead.
         events = [{ type: 'invalid', invalid: { error: `the ${adapter.name} adapter failed on a line: ${(err as Error)?.message ?? err}`, excerpt: '' } }];
       }
+      if (events.length > 0) process[TOUCH]();
       for (const e of events) this.#apply(e);
     });
     parser.on('invalid', (i) => this.emit('invalid', { error: `line ${i.line} is not JSON: ${i.error}`, excerpt: i.excerpt }));

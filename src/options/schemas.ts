@@ -115,9 +115,16 @@ export const SpawnOptionsSchema = z.strictObject({
   maxCpuPercent: z.number().positive().optional(),
   /** How long CPU must stay above maxCpuPercent. @default 10000 */
   cpuWindowMs: z.number().int().positive().optional(),
+  /** No output for this long: an `idle` event and, by onIdle, a stop with reason idle. */
+  idleTimeoutMs: z.number().int().positive().optional(),
+  /** What idleTimeoutMs does: 'stop' (default) or only the 'event'. */
+  onIdle: z.enum(['stop', 'event']).optional(),
 }).superRefine((o, ctx) => {
   if (o.pty && o.stdin !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['stdin'], message: 'stdin does not apply with pty: the terminal is the input (use write())' });
+  }
+  if (o.onIdle !== undefined && o.idleTimeoutMs === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['onIdle'], message: 'onIdle needs idleTimeoutMs' });
   }
   if (o.pty && o.shell) {
     ctx.addIssue({ code: 'custom', path: ['shell'], message: "shell does not apply with pty: run the shell itself, e.g. command: 'bash', args: ['-c', …]" });

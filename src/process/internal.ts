@@ -6,3 +6,7 @@ export const START = Symbol('procward.start');
 export const CANCEL_QUEUED = Symbol('procward.cancelQueued');
 export const STOP_FOR = Symbol('procward.stopFor');
 export const KILL_SYNC = Symbol('procward.killSync');
+/** Makes parsed events, not raw output, count as activity for the idle watchdog (agent runs). */
+export const IDLE_BY_EVENTS = Symbol('procward.idleByEvents');
+/** Reports activity to the idle watchdog. */
+export const TOUCH = Symbol('procward.touch');

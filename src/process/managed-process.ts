@@ -10,6 +10,7 @@ import { isTerminal, type ProcessState, type StateReason, type StopReason } from
 import { ProcessTree } from '../tree/process-tree.js';
 import { forksBeforeSpawn } from '../tree/pid-window.js';
 import { resolveStopSequence, type ResolvedStopStep } from '../options/stop-sequence.js';
+import { IdleWatch } from '../monitor/idle-watch.js';
 import { ProcessMonitor } from '../monitor/process-monitor.js';
 import type { ProcessMetrics } from '../monitor/tree-metrics.js';
 import { terminateTree, type TerminateResult } from '../tree/terminate.js';
@@ -19,7 +20,7 @@ import { spawnPipeChild } from '../spawn/pipe-child.js';
 import { preflightSpawn } from '../spawn/preflight.js';
 import { spawnPtyChild } from '../pty/pty-child.js';
 import { TerminalScreen, type Screen } from '../pty/terminal-screen.js';
-import { CANCEL_QUEUED, KILL_SYNC, START, STOP_FOR } from './internal.js';
+import { CANCEL_QUEUED, IDLE_BY_EVENTS, KILL_SYNC, START, STOP_FOR, TOUCH } from './internal.js';
 import { diagnoseSpawnError } from '../spawn/spawn-error.js';
 import { exitVerdict } from './exit-verdict.js';
 import { StdinPort } from './stdin-port.js';
@@ -57,6 +58,8 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
   #outputOpen = false;
   #tree: ProcessTree | undefined;
   #monitor: ProcessMonitor | undefined;
+  #idle: IdleWatch | undefined;
+  #idleByEvents = false;
   #startedAt: number | null = null;
   #spawnedMono = 0;
   #endedAt: number | null = null;
@@ -172,6 +175,13 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     } else {
       this.#startChild(() => spawnPipeChild({ command: o.command, args: o.args, cwd: o.cwd, env, shell: o.shell, stdin: o.stdin }, this.#childEvents), forksBefore);
     }
+    if (o.idle) {
+      const { timeoutMs, action } = o.idle;
+      this.#idle = new IdleWatch(timeoutMs, (idleMs) => {
+        this.emit('idle', { idleMs, action });
+        if (action === 'stop') void this.#stopWith('idle', {}).catch(() => {});
+      });
+    }
     if (o.timeoutMs !== undefined) {
       this.#timeoutTimer = setTimeout(() => void this.#stopWith('timeout', {}).catch(() => {}), o.timeoutMs);
     }
@@ -240,7 +250,10 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       this.#startedAt = Date.now();
       if (this.state === 'starting') this.#transition('running', 'spawned');
       this.#startedDeferred.resolve();
-      if (!this.#leaderExited) this.#monitor?.start();
+      if (!this.#leaderExited) {
+        this.#monitor?.start();
+        this.#idle?.start();
+      }
     },
     spawnFailed: (err) => {
       void diagnoseSpawnError(err, this.#opts.command, this.#opts.cwd, this.id).then((e) => this.#failSpawn(e));
@@ -250,6 +263,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     },
     data: (stream, data) => {
       if (stream === 'stderr') this.#stderrTail.write(data);
+      if (!this.#idleByEvents) this.#idle?.touch();
       const chunk = this.output.append(stream, data);
       this.#screen?.feed(data);
       this.emit('output', chunk);
@@ -294,6 +308,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     this.#signal = signal;
     this.#tree?.leaderReaped();
     this.#monitor?.stop();
+    this.#idle?.stop();
     this.#leaderGone.resolve();
     clearTimeout(this.#timeoutTimer);
     if (this.#termination) return; // a stop owns the rest of the sequence
@@ -530,6 +545,14 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       return screen;
     });
     return handled(this.#screenReady.then((screen) => screen.snapshot()));
+  }
+
+  [IDLE_BY_EVENTS](): void {
+    this.#idleByEvents = true;
+  }
+
+  [TOUCH](): void {
+    this.#idle?.touch();
   }
 
   /** Last-resort SIGKILL of the tree, synchronous, for the host's `exit` hook. */

@@ -35,6 +35,7 @@ export interface ResolvedSpawnOptions {
   stderrTailBytes: number;
   /** Sampling and limits; intervalMs undefined when nobody asked for periodic samples. */
   monitor: MonitorSettings;
+  idle: { timeoutMs: number; action: 'stop' | 'event' } | undefined;
 }
 
 /** How a process reports to its manager; called after the process's own listeners. */

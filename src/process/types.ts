@@ -78,4 +78,6 @@ export interface ProcessEvents {
   metrics: [metrics: ProcessMetrics];
   /** The tree used more CPU than maxCpuPercent for cpuWindowMs; raised once per episode. */
   'cpu-high': [high: CpuHigh];
+  /** Nothing happened for idleTimeoutMs (output; for agent runs, parsed events). Raised once per silence. */
+  idle: [idle: { idleMs: number; action: 'stop' | 'event' }];
 }

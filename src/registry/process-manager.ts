@@ -155,6 +155,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
         maxCpuPercent: o.maxCpuPercent,
         cpuWindowMs: o.cpuWindowMs ?? DEFAULTS.cpuWindowMs,
       },
+      idle: o.idleTimeoutMs === undefined ? undefined : { timeoutMs: o.idleTimeoutMs, action: o.onIdle ?? 'stop' },
     };
     const p = new ManagedProcess(randomUUID(), resolved, this.#hooks);
     this.#processes.set(p.id, p);

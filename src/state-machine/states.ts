@@ -25,7 +25,7 @@ export const LIVE_STATES: readonly ProcessState[] = Object.freeze(['starting', '
 /**
  * from → allowed targets.
  * - `completed`: exited 0 on its own; `failed`: spawn error, non-zero exit or a signal it did not get from us;
- *   `stopped`: ended by stop, kill, timeout, abort, scope or shutdown (the exit reason says which).
+ *   `stopped`: ended by stop, kill, timeout, abort, scope, shutdown, idle or memory-limit (the exit reason says which).
  * - `stopping → completed | failed`: a process that exited on its own while the library cleaned up
  *   descendants it left behind keeps the verdict of its own exit.
  * - `backoff` belongs to the restart policy: a process that ended waits there before starting again.
