@@ -3,6 +3,7 @@ import { benchEscalation } from '../escalation.js';
 import { benchEventLoop } from '../event-loop.js';
 import { benchJsonl } from '../jsonl.js';
 import { benchMemory } from '../memory.js';
+import { benchMetrics } from '../metrics.js';
 import { benchPty } from '../pty.js';
 import { benchSpawnRate } from '../spawn-rate.js';
 import { benchThroughput } from '../throughput.js';
@@ -16,4 +17,5 @@ export const SECTIONS: Record<string, () => Promise<Row[]>> = {
   'event-loop': benchEventLoop,
   pty: benchPty,
   jsonl: benchJsonl,
+  metrics: benchMetrics,
 };

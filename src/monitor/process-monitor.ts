@@ -2,6 +2,9 @@ import type { ProcessTree } from '../tree/process-tree.js';
 import { readUsage } from './proc-usage.js';
 import { TreeMetrics, type ProcessMetrics } from './tree-metrics.js';
 
+// One sample in this many re-collects the tree with a full scan instead of a walk.
+const FULL_SCAN_EVERY = 10;
+
 export interface MonitorSettings {
   /** Sampling period; undefined: sample only when asked (metrics()). */
   intervalMs: number | undefined;
@@ -38,6 +41,7 @@ export class ProcessMonitor {
   #cpuHighSince: number | undefined;
   #cpuHighRaised = false;
   #memoryLimitHit = false;
+  #samples = 0;
 
   constructor(
     private readonly tree: ProcessTree,
@@ -63,7 +67,9 @@ export class ProcessMonitor {
   }
 
   sample(): ProcessMetrics {
-    const members = this.tree.collect();
+    // A walk of children links each time; a full scan now and then also finds what left the tree
+    // unseen (a daemon that double-forked between two samples).
+    const members = ++this.#samples % FULL_SCAN_EVERY === 0 ? this.tree.collect() : this.tree.walk();
     const now = performance.now();
     const m = this.#metrics.sample(readUsage(members.map((e) => e.pid)), this.tree.leaderPid, now);
     this.#latest = m;

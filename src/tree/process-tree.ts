@@ -1,9 +1,32 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import treeKill from 'tree-kill';
 import { HAS_PROC, isDeadState, readProcEntry, readProcTable, withEnvMarker, type ProcEntry } from './proc-table.js';
 import { lastPid, pidWindow } from './pid-window.js';
 
 /** Environment variable every child gets; its value names the tree, so members that left it can still be found. */
 export const TREE_ENV = 'PROCWARD_TREE';
+
+// Linux lists each thread's children in /proc/<pid>/task/<tid>/children (CONFIG_PROC_CHILDREN,
+// on in every mainstream kernel); checked once on our own process.
+const CHILDREN_FILES = HAS_PROC && existsSync(`/proc/${process.pid}/task/${process.pid}/children`);
+
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tasks) {
+    try {
+      for (const c of readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1').split(' ')) if (c) out.push(Number(c));
+    } catch {
+      /* the thread ended meanwhile */
+    }
+  }
+  return out;
+}
 /** Environment variable naming the manager that spawned the tree: its shutdown sweeps what is left. */
 export const MANAGER_ENV = 'PROCWARD_MANAGER';
 
@@ -115,6 +138,32 @@ export class ProcessTree {
       this.#known.set(e.pid, e.startTicks);
     }
     return live;
+  }
+
+  /**
+   * Live members found by following children links (/proc/<pid>/task/<tid>/children) from the
+   * leader and from every member seen before: a few small reads per member, no listing of /proc.
+   * Cheap enough to run on every metrics sample; it misses only a process that left the tree
+   * (reparented away) before any scan saw it, which collect() finds. Falls back to collect() where
+   * the kernel has no children files.
+   */
+  walk(): ProcEntry[] {
+    if (!HAS_PROC || !CHILDREN_FILES) return this.collect();
+    const found = new Map<number, ProcEntry>();
+    const queue: number[] = [...this.#known.keys()];
+    if (!this.#leaderReaped) queue.push(this.leaderPid);
+    while (queue.length > 0) {
+      const pid = queue.pop()!;
+      if (found.has(pid) || pid === process.pid) continue;
+      const e = readProcEntry(pid);
+      if (!e || isDeadState(e.state)) continue;
+      const ticks = this.#known.get(pid);
+      if (ticks !== undefined && ticks !== e.startTicks) continue; // the pid now names someone else
+      found.set(pid, e);
+      for (const child of childrenOf(pid)) queue.push(child);
+    }
+    for (const e of found.values()) this.#known.set(e.pid, e.startTicks);
+    return [...found.values()];
   }
 
   /**
