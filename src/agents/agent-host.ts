@@ -67,38 +67,29 @@ export class AgentHost {
       const busy = this.#activeRun(o.resume);
       if (busy) throw new SessionBusyError(o.resume, busy.id);
     }
+    // The agent's own fields build the command line; the rest are process options, passed on as is.
+    const { agent: _agent, prompt, model, resume, partialMessages, extraArgs, bin, contextWindow, maxLineBytes, ...processOptions } = o;
     const request: AgentRequest = {
-      prompt: o.prompt,
+      prompt,
       cwd: o.cwd ?? process.cwd(),
-      model: o.model,
-      resume: o.resume,
-      partialMessages: o.partialMessages ?? false,
-      extraArgs: o.extraArgs ?? [],
+      model,
+      resume,
+      partialMessages: partialMessages ?? false,
+      extraArgs: extraArgs ?? [],
     };
-    const stop = (o.stop as StopOptions | undefined) ?? (adapter.stop ? { sequence: adapter.stop.map((s) => ({ ...s })) } : undefined);
     const p = this.spawnProcess({
-      command: o.bin ?? adapter.bin,
+      ...(processOptions as Omit<SpawnOptions, 'command'>),
+      command: bin ?? adapter.bin,
       args: adapter.args(request),
       cwd: request.cwd,
       env: { ...adapter.env?.(request), ...o.env },
-      ...(o.inheritEnv !== undefined ? { inheritEnv: o.inheritEnv } : {}),
       stdin: o.stdin ?? 'ignore',
       label: o.label ?? adapter.name,
       type: 'command',
       metadata: { ...o.metadata, agent: adapter.name },
-      ...(o.scope ? { scope: o.scope } : {}),
-      ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
-      ...(o.signal ? { signal: o.signal } : {}),
-      ...(stop ? { stop } : {}),
-      ...(o.output ? { output: o.output } : {}),
-      ...(o.idleTimeoutMs !== undefined ? { idleTimeoutMs: o.idleTimeoutMs } : {}),
-      ...(o.onIdle !== undefined ? { onIdle: o.onIdle } : {}),
-      ...(o.metrics !== undefined ? { metrics: o.metrics } : {}),
-      ...(o.maxMemoryBytes !== undefined ? { maxMemoryBytes: o.maxMemoryBytes } : {}),
-      ...(o.maxCpuPercent !== undefined ? { maxCpuPercent: o.maxCpuPercent } : {}),
-      ...(o.cpuWindowMs !== undefined ? { cpuWindowMs: o.cpuWindowMs } : {}),
+      stop: (o.stop as StopOptions | undefined) ?? (adapter.stop ? { sequence: adapter.stop.map((s) => ({ ...s })) } : undefined),
     });
-    const run = new AgentRun(p, adapter, request, { contextWindow: o.contextWindow, maxLineBytes: o.maxLineBytes });
+    const run = new AgentRun(p, adapter, request, { contextWindow, maxLineBytes });
     this.#runs.set(p.id, run);
     this.#options.set(run, options);
     run.on('session', ({ sessionId }) => {

@@ -1,5 +1,4 @@
 import type { ProcessTree } from '../tree/process-tree.js';
-import { readUsage } from './proc-usage.js';
 import { TreeMetrics, type ProcessMetrics } from './tree-metrics.js';
 
 // One sample in this many re-collects the tree with a full scan instead of a walk.
@@ -71,7 +70,7 @@ export class ProcessMonitor {
     // unseen (a daemon that double-forked between two samples).
     const members = ++this.#samples % FULL_SCAN_EVERY === 0 ? this.tree.collect() : this.tree.walk();
     const now = performance.now();
-    const m = this.#metrics.sample(readUsage(members.map((e) => e.pid)), this.tree.leaderPid, now);
+    const m = this.#metrics.sample(members, this.tree.leaderPid, now);
     this.#latest = m;
     this.on.sample(m);
     this.#check(m, now);

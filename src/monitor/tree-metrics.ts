@@ -1,4 +1,5 @@
-import type { ProcUsage } from './proc-usage.js';
+import type { ProcEntry } from '../tree/proc-table.js';
+import { commandLine } from './command-line.js';
 
 /** One member of a sampled tree. */
 export interface TreeMember {
@@ -32,13 +33,14 @@ export class TreeMetrics {
   #prev = new Map<string, number>(); // pid:startTicks → cpuMs
   #prevAt: number | undefined;
 
-  sample(usage: readonly ProcUsage[], leaderPid: number, now = performance.now()): ProcessMetrics {
+  /** `members`: the tree as just read (each entry carries its CPU time and resident memory). */
+  sample(members: readonly ProcEntry[], leaderPid: number, now = performance.now()): ProcessMetrics {
     const elapsed = this.#prevAt === undefined ? 0 : now - this.#prevAt;
     const next = new Map<string, number>();
     const tree: TreeMember[] = [];
     let cpuMs = 0;
     let memoryBytes = 0;
-    for (const u of usage) {
+    for (const u of members) {
       const key = `${u.pid}:${u.startTicks}`;
       const before = this.#prev.get(key);
       next.set(key, u.cpuMs);
@@ -48,7 +50,7 @@ export class TreeMetrics {
       tree.push({
         pid: u.pid,
         ppid: u.ppid,
-        command: u.command,
+        command: commandLine(u),
         cpuPercent: used === null || elapsed <= 0 ? null : round((used / elapsed) * 100),
         memoryBytes: u.rssBytes,
       });
@@ -59,7 +61,7 @@ export class TreeMetrics {
       at: Date.now(),
       cpuPercent: elapsed > 0 ? round((cpuMs / elapsed) * 100) : null,
       memoryBytes,
-      descendants: usage.filter((u) => u.pid !== leaderPid).length,
+      descendants: members.filter((u) => u.pid !== leaderPid).length,
       tree,
     };
   }

@@ -84,29 +84,24 @@ export const ManagerOptionsSchema = z.strictObject({
   killOnHostExit: z.boolean().optional(),
 });
 
-export const SpawnOptionsSchema = z.strictObject({
-  command: z.string().min(1, 'command must be a non-empty string (the program to run; arguments go in args)'),
-  args: z.array(z.string()).optional(),
+/**
+ * What every process accepts, whether started by spawn() or spawnAgent(): where and with what
+ * environment it runs, how it is registered, stopped and watched.
+ */
+export const ProcessOptionsShape = {
   cwd: z.string().min(1).optional(),
   /** Variables for the child; `undefined` removes an inherited one. */
   env: z.record(z.string(), z.string().optional()).optional(),
   /** Start from the host's environment (default true). */
   inheritEnv: z.boolean().optional(),
-  /** Run through a shell; only when asked (true uses /bin/sh). */
-  shell: z.union([z.boolean(), z.string().min(1)]).optional(),
   label: z.string().optional(),
-  type: z.enum(['command', 'service']).optional(),
   scope: ScopeSchema.optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
   timeoutMs: z.number().int().positive().optional(),
   signal: z.instanceof(AbortSignal, { message: 'signal must be an AbortSignal' }).optional(),
   stdin: z.enum(['pipe', 'ignore']).optional(),
-  /** Run on a pseudo-terminal (node-pty) instead of pipes: `true` or the terminal's settings. */
-  pty: z.union([z.boolean(), PtyOptionsSchema]).optional(),
   output: OutputOptionsSchema.optional(),
   stop: StopOptionsSchema.optional(),
-  orphans: OrphanPolicySchema.optional(),
-  drainMs: z.number().int().nonnegative().optional(),
   /** Sample the tree's CPU and memory: `true` (the manager's interval) or `{ intervalMs }`. Off by default. */
   metrics: z.union([z.boolean(), MetricsOptionsSchema]).optional(),
   /** Stop the process (reason memory-limit) when its whole tree's resident memory exceeds this. Turns sampling on. */
@@ -119,17 +114,45 @@ export const SpawnOptionsSchema = z.strictObject({
   idleTimeoutMs: z.number().int().positive().optional(),
   /** What idleTimeoutMs does: 'stop' (default) or only the 'event'. */
   onIdle: z.enum(['stop', 'event']).optional(),
-}).superRefine((o, ctx) => {
-  if (o.pty && o.stdin !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['stdin'], message: 'stdin does not apply with pty: the terminal is the input (use write())' });
-  }
+};
+
+type Watched = { metrics?: unknown; maxMemoryBytes?: number; maxCpuPercent?: number; cpuWindowMs?: number; idleTimeoutMs?: number; onIdle?: string };
+
+/** Watchdog options that would silently do nothing are refused. */
+export function checkWatchdogs(o: Watched, ctx: z.RefinementCtx): void {
   if (o.onIdle !== undefined && o.idleTimeoutMs === undefined) {
     ctx.addIssue({ code: 'custom', path: ['onIdle'], message: 'onIdle needs idleTimeoutMs' });
   }
-  if (o.pty && o.shell) {
-    ctx.addIssue({ code: 'custom', path: ['shell'], message: "shell does not apply with pty: run the shell itself, e.g. command: 'bash', args: ['-c', …]" });
+  if (o.cpuWindowMs !== undefined && o.maxCpuPercent === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['cpuWindowMs'], message: 'cpuWindowMs needs maxCpuPercent' });
   }
-});
+  if (o.metrics === false && (o.maxMemoryBytes !== undefined || o.maxCpuPercent !== undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['metrics'], message: 'maxMemoryBytes and maxCpuPercent act on samples: leave metrics on' });
+  }
+}
+
+export const SpawnOptionsSchema = z
+  .strictObject({
+    command: z.string().min(1, 'command must be a non-empty string (the program to run; arguments go in args)'),
+    args: z.array(z.string()).optional(),
+    /** Run through a shell; only when asked (true uses /bin/sh). */
+    shell: z.union([z.boolean(), z.string().min(1)]).optional(),
+    type: z.enum(['command', 'service']).optional(),
+    /** Run on a pseudo-terminal (node-pty) instead of pipes: `true` or the terminal's settings. */
+    pty: z.union([z.boolean(), PtyOptionsSchema]).optional(),
+    orphans: OrphanPolicySchema.optional(),
+    drainMs: z.number().int().nonnegative().optional(),
+    ...ProcessOptionsShape,
+  })
+  .superRefine((o, ctx) => {
+    checkWatchdogs(o, ctx);
+    if (o.pty && o.stdin !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['stdin'], message: 'stdin does not apply with pty: the terminal is the input (use write())' });
+    }
+    if (o.pty && o.shell) {
+      ctx.addIssue({ code: 'custom', path: ['shell'], message: "shell does not apply with pty: run the shell itself, e.g. command: 'bash', args: ['-c', …]" });
+    }
+  });
 
 export const ListFilterSchema = z.strictObject({
   state: z.union([z.string(), z.array(z.string())]).optional(),

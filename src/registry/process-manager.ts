@@ -146,11 +146,11 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
       killTimeoutMs: m.killTimeoutMs,
       stderrTailBytes: m.stderrTailBytes,
       monitor: {
-        // A limit needs samples to act on, so it turns sampling on at the default interval.
+        // A limit needs samples to act on, so it turns sampling on (metrics: false with one is refused).
         intervalMs:
-          o.metrics === false || (o.metrics === undefined && o.maxMemoryBytes === undefined && o.maxCpuPercent === undefined)
-            ? undefined
-            : ((typeof o.metrics === 'object' ? o.metrics.intervalMs : undefined) ?? m.metricsIntervalMs),
+          o.metrics || o.maxMemoryBytes !== undefined || o.maxCpuPercent !== undefined
+            ? ((typeof o.metrics === 'object' ? o.metrics.intervalMs : undefined) ?? m.metricsIntervalMs)
+            : undefined,
         maxMemoryBytes: o.maxMemoryBytes,
         maxCpuPercent: o.maxCpuPercent,
         cpuWindowMs: o.cpuWindowMs ?? DEFAULTS.cpuWindowMs,

@@ -14,10 +14,18 @@ export interface ProcEntry {
   /** Start time in clock ticks since boot; with the pid it identifies a process for its lifetime. */
   startTicks: number;
   comm: string;
+  /** CPU time used so far (user + system), ms. */
+  cpuMs: number;
+  /** Resident memory, bytes. */
+  rssBytes: number;
 }
 
 export const HAS_PROC = process.platform === 'linux';
 const CLOCK_TICKS = 100; // USER_HZ: 100 on every Linux ABI Node supports
+const TICK_MS = 1000 / CLOCK_TICKS;
+// Resident pages to bytes: 4 KiB on x86-64 and most arm64 kernels; reading the real size would
+// take a sysconf call, i.e. native code.
+const PAGE_BYTES = 4096;
 
 // One buffer for every stat read: the scan runs synchronously, so it is never shared.
 const statBuf = Buffer.allocUnsafe(4096);
@@ -30,8 +38,8 @@ function parseStat(pid: number, text: string): ProcEntry | undefined {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < 0) return undefined;
-  const f = text.slice(close + 2).split(' ', 20);
-  // After the comm: state(0) ppid(1) pgrp(2) session(3) … starttime(19)
+  const f = text.slice(close + 2).split(' ', 22);
+  // After the comm: state(0) ppid(1) pgrp(2) session(3) … utime(11) stime(12) … starttime(19) vsize(20) rss(21)
   return {
     pid,
     ppid: Number(f[1]),
@@ -40,6 +48,8 @@ function parseStat(pid: number, text: string): ProcEntry | undefined {
     state: f[0] ?? '?',
     startTicks: Number(f[19]),
     comm: text.slice(open + 1, close),
+    cpuMs: (Number(f[11]) + Number(f[12])) * TICK_MS,
+    rssBytes: Number(f[21]) * PAGE_BYTES,
   };
 }
 
@@ -92,9 +102,9 @@ function readLinuxTable(window?: () => PidWindow | undefined): Map<number, ProcE
 
 function readPsTable(): Map<number, ProcEntry> {
   const table = new Map<number, ProcEntry>();
-  const out = spawnSync('ps', ['-A', '-o', 'pid=,ppid=,pgid=,sess=,stat=,lstart=,comm='], { encoding: 'utf8' });
+  const out = spawnSync('ps', ['-A', '-o', 'pid=,ppid=,pgid=,sess=,stat=,rss=,time=,lstart=,comm='], { encoding: 'utf8' });
   for (const line of (out.stdout ?? '').split('\n')) {
-    const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\w{3}\s+\w{3}\s+\d+\s+[\d:]+\s+\d+)\s+(.*)$/.exec(line);
+    const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\d+)\s+(\S+)\s+(\w{3}\s+\w{3}\s+\d+\s+[\d:]+\s+\d+)\s+(.*)$/.exec(line);
     if (!m) continue;
     const pid = Number(m[1]);
     table.set(pid, {
@@ -103,11 +113,22 @@ function readPsTable(): Map<number, ProcEntry> {
       pgid: Number(m[3]),
       sid: Number(m[4]),
       state: m[5]!.charAt(0),
-      startTicks: Math.floor(Date.parse(m[6]!) / 10),
-      comm: m[7] ?? '',
+      startTicks: Math.floor(Date.parse(m[8]!) / 10),
+      comm: m[9] ?? '',
+      cpuMs: parseCpuTime(m[7]!),
+      rssBytes: Number(m[6]) * 1024,
     });
   }
   return table;
+}
+
+/** ps prints CPU time as [[dd-]hh:]mm:ss. */
+function parseCpuTime(s: string): number {
+  const dash = s.indexOf('-');
+  const days = dash > 0 ? Number(s.slice(0, dash)) : 0;
+  let seconds = 0;
+  for (const part of s.slice(dash + 1).split(':')) seconds = seconds * 60 + Number(part);
+  return (days * 86_400 + seconds) * 1000;
 }
 
 export function isDeadState(state: string): boolean {

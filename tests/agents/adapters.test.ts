@@ -39,3 +39,45 @@ describe('adapters on every recorded transcript', () => {
     expect(calls.size).toBe(2); // two API calls: the tool use, then the answer
   });
 });
+
+describe('adapter details the recordings do not show', () => {
+  it('Claude: thinking, sub-agent text, thinking deltas and API retries', () => {
+    const p = claudeAdapter.createParser(request);
+    const sid = { session_id: 's1' };
+    expect(p.parse({ type: 'system', subtype: 'init', model: 'claude-x[1m]', ...sid })).toEqual([{ type: 'session', sessionId: 's1', model: 'claude-x[1m]' }]);
+    const blocks = p.parse({
+      type: 'assistant',
+      parent_tool_use_id: 'toolu_parent',
+      message: { id: 'm1', role: 'assistant', content: [{ type: 'thinking', thinking: 'hmm' }, { type: 'text', text: 'sub answer' }] },
+      ...sid,
+    });
+    expect(blocks).toEqual([
+      { type: 'message', message: { messageId: 'm1', kind: 'thinking', text: 'hmm', delta: false, parentToolUseId: 'toolu_parent' } },
+      { type: 'message', message: { messageId: 'm1', kind: 'text', text: 'sub answer', delta: false, parentToolUseId: 'toolu_parent' } },
+    ]);
+    p.parse({ type: 'stream_event', event: { type: 'message_start', message: { id: 'm2' } }, ...sid });
+    expect(p.parse({ type: 'stream_event', event: { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'let me' } }, ...sid })).toEqual([
+      { type: 'message', message: { messageId: 'm2', kind: 'thinking', text: 'let me', delta: true, parentToolUseId: null } },
+    ]);
+    const retry = p.parse({ type: 'system', subtype: 'api_retry', attempt: 2, error_status: 529, ...sid });
+    expect(retry).toEqual([{ type: 'notice', notice: { level: 'warning', message: expect.stringContaining('error_status 529') } }]);
+  });
+
+  it('Codex: reasoning, MCP tool calls, file changes and error items', () => {
+    const p = codexAdapter.createParser(request);
+    const item = (phase: string, it: object) => p.parse({ type: phase, item: it });
+    expect(item('item.completed', { id: 'r1', type: 'reasoning', text: 'thinking' })).toEqual([
+      { type: 'message', message: { messageId: 'r1', kind: 'thinking', text: 'thinking', delta: false, parentToolUseId: null } },
+    ]);
+    expect(item('item.started', { id: 'm1', type: 'mcp_tool_call', server: 'docs', tool: 'search', arguments: { q: 'x' }, status: 'in_progress' })).toEqual([
+      { type: 'tool-use', id: 'm1', name: 'docs.search', input: { q: 'x' }, parentToolUseId: null },
+    ]);
+    expect(item('item.completed', { id: 'm1', type: 'mcp_tool_call', server: 'docs', tool: 'search', status: 'failed', error: { message: 'no server' } })).toEqual([
+      { type: 'tool-result', id: 'm1', output: 'no server', isError: true, exitCode: null },
+    ]);
+    // A completion with no start still yields the use first, so hosts always see pairs.
+    expect(item('item.completed', { id: 'f1', type: 'file_change', changes: [{ path: 'a.ts', kind: 'update' }], status: 'completed' }).map((e) => e.type)).toEqual(['tool-use', 'tool-result']);
+    expect(item('item.completed', { id: 'e1', type: 'error', message: 'sandbox denied' })).toEqual([{ type: 'notice', notice: { level: 'error', message: 'sandbox denied' } }]);
+    expect(p.parse({ type: 'item.completed', item: { id: 'x', type: 'command_execution' } })[0]!.type).toBe('invalid');
+  });
+});

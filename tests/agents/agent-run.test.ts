@@ -189,6 +189,18 @@ describe('sessions', () => {
     expect(pm.sessions()).toEqual([{ sessionId: 'session-1', agent: 'claude', cwd, runs: [first.id, second.id], active: false }]);
   });
 
+  it('forgets a session once its runs have left the registry', async () => {
+    pm = new ProcessManager({ retainExited: 0 });
+    const run = pm.spawnAgent({ agent: 'claude', prompt: 'say hi', ...fake('claude/claude-hello', { FAKE_AGENT_SESSION: 'gone-1' }) });
+    await new Promise((resolve) => run.once('session', resolve));
+    expect(pm.findBySession('gone-1')).toBe(run);
+    await run.result;
+    await waitFor(() => pm.get(run.id) === undefined, 'the run to leave the registry');
+    expect(pm.findBySession('gone-1')).toBeUndefined();
+    expect(pm.agentRun(run.id)).toBeUndefined();
+    expect(pm.sessions()).toEqual([]);
+  });
+
   it('refuses to resume a session that is still running (SESSION_BUSY) or unknown (NOT_FOUND)', async () => {
     pm = new ProcessManager();
     const run = pm.spawnAgent({ agent: 'claude', prompt: 'say hi', ...fake('claude/claude-hello', { FAKE_AGENT_SESSION: 'busy-1', FAKE_AGENT_HOLD_AFTER: '2' }) });
@@ -280,6 +292,8 @@ describe('adapters and options', () => {
     [{ agent: 'claude', prompt: '' }, 'prompt must be a non-empty string'],
     [{ agent: 'claude', prompt: 'x', extraArgs: 'oops' }, 'extraArgs'],
     [{ agent: 'claude', prompt: 'x', shell: true }, 'shell'],
+    [{ agent: 'claude', prompt: 'x', onIdle: 'event' }, 'onIdle needs idleTimeoutMs'],
+    [{ agent: 'claude', prompt: 'x', metrics: false, maxCpuPercent: 50 }, 'leave metrics on'],
   ])('rejects bad options %j with INVALID_OPTIONS', (options, message) => {
     pm = new ProcessManager();
     expect(() => pm.spawnAgent(options as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining(message) }));

@@ -97,7 +97,14 @@ describe('metrics', () => {
     expect(m.total.memoryBytes).toBe(m.byScope['task:A']!.memoryBytes + m.byScope['task:B']!.memoryBytes);
   });
 
-  it.each([[{ metrics: { intervalMs: 10 } }, 'at least 50 ms'], [{ maxMemoryBytes: -1 }, 'maxMemoryBytes'], [{ maxCpuPercent: 0 }, 'maxCpuPercent']])(
+  it.each([
+    [{ metrics: { intervalMs: 10 } }, 'at least 50 ms'],
+    [{ maxMemoryBytes: -1 }, 'maxMemoryBytes'],
+    [{ maxCpuPercent: 0 }, 'maxCpuPercent'],
+    // Options that would silently do nothing.
+    [{ cpuWindowMs: 1000 }, 'cpuWindowMs needs maxCpuPercent'],
+    [{ metrics: false, maxMemoryBytes: 1 << 30 }, 'leave metrics on'],
+  ])(
     'rejects %j with INVALID_OPTIONS',
     (bad, message) => {
       pm = new ProcessManager();
