@@ -16,7 +16,7 @@ const shell = pm.spawn({
 
 /** Waits until the screen satisfies `done` (polling the emulator, with a deadline). */
 async function screenUntil(p: ManagedProcess, done: (lines: string[]) => boolean, what: string): Promise<string[]> {
-  const deadline = performance.now() + 10_000;
+  const deadline = performance.now() + 30_000; // generous: the example also runs inside a loaded test suite
   for (;;) {
     const { lines } = await p.screen();
     if (done(lines)) return lines;

@@ -5,7 +5,7 @@
 export { ProcessManager, type ManagerEvents } from './registry/process-manager.js';
 export type { ListFilter } from './registry/list-filter.js';
 export type { ManagedProcess } from './process/managed-process.js'; // created only by pm.spawn()
-export type { ProcessExit, ProcessInfo, ProcessEvents, OrphansFound, OutputLine } from './process/types.js';
+export type { ProcessExit, ProcessInfo, ProcessEvents, OrphansFound, OutputLine, AttemptExit, RestartScheduled } from './process/types.js';
 export { LineSplitter, type SplitterOptions } from './parsers/line-splitter.js';
 export { stripAnsi, terminalLine } from './parsers/strip-ansi.js';
 export {
@@ -81,6 +81,7 @@ export {
   type ReadOptions,
   type FollowOptions,
   type FollowedChunk,
+  type OutputMark,
 } from './output/output-buffer.js';
 export {
   PROCESS_STATES,
@@ -116,7 +117,14 @@ export {
   PtyOptionsSchema,
   type MetricsOptions,
   MetricsOptionsSchema,
+  type BackoffOptions,
+  BackoffOptionsSchema,
+  type AdmissionOptions,
+  AdmissionOptionsSchema,
 } from './options/schemas.js';
+export type { RestartMode } from './restart/restart-policy.js';
+export type { AdmissionEvent } from './admission/admission-gate.js';
+export type { HostLoad } from './admission/host-load.js';
 export { DEFAULTS } from './options/defaults.js';
 export { ErrorCode } from './errors/codes.js';
 export {

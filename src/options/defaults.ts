@@ -29,6 +29,15 @@ export const DEFAULTS = {
   metricsIntervalMs: 2000,
   /** CPU above the limit for this long is a trend, not a burst (a build step, a JIT warm-up). */
   cpuWindowMs: 10_000,
+  /** A crash loop is five restarts within a minute: a flaky service survives, a broken one is given up on in seconds. */
+  maxRestarts: 5,
+  restartWindowMs: 60_000,
+  /** supervisord's startsecs: a process that dies within a second never really started. */
+  minUptimeMs: 1000,
+  /** 250 ms, 500 ms, 1 s … 15 s: a missing dependency gets time to appear, a quick blip costs little. */
+  backoff: { initialMs: 250, factor: 2, maxMs: 15_000, jitter: 0.2 },
+  /** Host load is read once a second: CPU use needs an interval, and reading /proc costs microseconds. */
+  admissionPollMs: 1000,
   /** The classic terminal size, what most programs assume when they cannot ask. */
   ptyCols: 80,
   ptyRows: 24,

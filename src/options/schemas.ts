@@ -61,7 +61,38 @@ export const MetricsOptionsSchema = z.strictObject({
   intervalMs: z.number().int().min(50, 'metrics.intervalMs must be at least 50 ms').optional(),
 });
 
+export const BackoffOptionsSchema = z
+  .strictObject({
+    /** Delay before the first restart, and after a healthy run. @default 250 */
+    initialMs: z.number().int().nonnegative().optional(),
+    /** Growth per failed start in a row. @default 2 */
+    factor: z.number().min(1, 'backoff.factor must be at least 1 (the delay never shrinks)').optional(),
+    /** Cap on the delay. @default 15000 */
+    maxMs: z.number().int().positive().optional(),
+    /** Random spread, as a fraction of the delay either way. @default 0.2 */
+    jitter: z.number().min(0).max(1).optional(),
+  })
+  .refine((b) => b.initialMs === undefined || b.maxMs === undefined || b.initialMs <= b.maxMs, {
+    message: 'backoff.initialMs must not exceed backoff.maxMs',
+    path: ['initialMs'],
+  });
+
+export const AdmissionOptionsSchema = z
+  .strictObject({
+    /** Queued spawns wait while the host's used memory (total minus available) is above this %. */
+    maxHostMemoryPercent: z.number().positive().max(100).optional(),
+    /** Queued spawns wait while the host's CPU use (all cores, over the last poll) is above this %. */
+    maxHostCpuPercent: z.number().positive().max(100).optional(),
+    /** How often the host's load is read (also the window CPU use is measured over). @default 1000 */
+    pollMs: z.number().int().min(50, 'admission.pollMs must be at least 50 ms').optional(),
+  })
+  .refine((a) => a.maxHostMemoryPercent !== undefined || a.maxHostCpuPercent !== undefined, {
+    message: 'admission needs maxHostMemoryPercent or maxHostCpuPercent (or both)',
+  });
+
 export const ManagerOptionsSchema = z.strictObject({
+  /** Hold queued spawns while the host is overloaded; they start when it recovers. */
+  admission: AdmissionOptionsSchema.optional(),
   /** Default sampling of processes that ask for metrics (spawn option `metrics`). */
   metrics: MetricsOptionsSchema.optional(),
   /** Processes started at once; further spawns wait in state `queued`. */
@@ -142,10 +173,28 @@ export const SpawnOptionsSchema = z
     pty: z.union([z.boolean(), PtyOptionsSchema]).optional(),
     orphans: OrphanPolicySchema.optional(),
     drainMs: z.number().int().nonnegative().optional(),
+    /** Place in the queue (maxConcurrent, admission): higher starts first, FIFO within a priority. @default 0 */
+    priority: z.number().int().optional(),
+    /** Start the process again when it ends by itself: on 'on-failure' or 'always'. @default 'never' for commands, 'on-failure' for services */
+    restart: z.enum(['never', 'on-failure', 'always']).optional(),
+    /** Restarts allowed within restartWindowMs; one more ends the process `failed` with reason crash-loop. @default 5 */
+    maxRestarts: z.number().int().positive().optional(),
+    /** @default 60000 */
+    restartWindowMs: z.number().int().positive().optional(),
+    /** A run shorter than this is a failed start and grows the backoff; a longer one resets it. @default 1000 */
+    minUptimeMs: z.number().int().nonnegative().optional(),
+    /** Delay between attempts: exponential with jitter and a cap. */
+    backoff: BackoffOptionsSchema.optional(),
     ...ProcessOptionsShape,
   })
   .superRefine((o, ctx) => {
     checkWatchdogs(o, ctx);
+    const restarts = o.restart ?? (o.type === 'service' ? 'on-failure' : 'never');
+    if (restarts === 'never') {
+      for (const key of ['maxRestarts', 'restartWindowMs', 'minUptimeMs', 'backoff'] as const) {
+        if (o[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `${key} needs restart: 'on-failure' or 'always'` });
+      }
+    }
     if (o.pty && o.stdin !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['stdin'], message: 'stdin does not apply with pty: the terminal is the input (use write())' });
     }
@@ -167,6 +216,8 @@ export type StopOptions = { signal?: SignalName; graceMs?: number; sequence?: St
 export type OutputOptions = z.infer<typeof OutputOptionsSchema>;
 export type PtyOptions = z.infer<typeof PtyOptionsSchema>;
 export type MetricsOptions = z.infer<typeof MetricsOptionsSchema>;
+export type BackoffOptions = z.infer<typeof BackoffOptionsSchema>;
+export type AdmissionOptions = z.infer<typeof AdmissionOptionsSchema>;
 export type OrphanPolicy = z.infer<typeof OrphanPolicySchema>;
 export type Scope = z.infer<typeof ScopeSchema>;
 export type ManagerOptions = Omit<z.input<typeof ManagerOptionsSchema>, 'stop'> & { stop?: StopOptions };

@@ -8,6 +8,16 @@ export interface OutputChunk {
   offset: number;
 }
 
+/** Where an attempt of a restarted process begins in its output. */
+export interface OutputMark {
+  /** 0 for the first run, 1 for the first restart, … */
+  attempt: number;
+  /** Offset of the attempt's first byte. */
+  offset: number;
+  /** Wall-clock start of the attempt, ms since the epoch. */
+  at: number;
+}
+
 export interface ReadResult {
   data: Buffer;
   /** Offset of data[0]. */
@@ -51,6 +61,7 @@ export class OutputBuffer {
   #end = 0; // offset just past the newest byte
   #closed = false;
   #waiters: (() => void)[] = [];
+  #marks: OutputMark[] = [];
 
   constructor(options: { maxBytes: number }) {
     this.maxBytes = options.maxBytes;
@@ -81,6 +92,27 @@ export class OutputBuffer {
     if (this.#end - this.#start > this.maxBytes) this.#evict();
     if (this.#waiters.length > 0) this.#wake();
     return chunk;
+  }
+
+  /** Notes that output from here on belongs to a new attempt (a restart). */
+  mark(attempt: number, at = Date.now()): OutputMark {
+    const mark: OutputMark = { attempt, offset: this.#end, at };
+    this.#marks.push(mark);
+    this.#pruneMarks();
+    return mark;
+  }
+
+  /** Attempt starts whose output is still (at least partly) held, oldest first. */
+  marks(): OutputMark[] {
+    this.#pruneMarks();
+    return this.#marks.map((m) => ({ ...m }));
+  }
+
+  /** A mark goes once the next attempt's start has been evicted too: nothing of its attempt is left. */
+  #pruneMarks(): void {
+    let drop = 0;
+    while (drop + 1 < this.#marks.length && this.#marks[drop + 1]!.offset <= this.#start) drop++;
+    if (drop > 0) this.#marks.splice(0, drop);
   }
 
   /** Marks the output complete: followers drain what is held and finish. */

@@ -26,11 +26,19 @@ import { exitVerdict } from './exit-verdict.js';
 import { StdinPort } from './stdin-port.js';
 import type { ProcessHooks, ResolvedSpawnOptions } from './process-config.js';
 import { deferred, handled } from '../internal/deferred.js';
-import type { OrphansFound, ProcessEvents, ProcessExit, ProcessInfo } from './types.js';
+import { RestartPolicy } from '../restart/restart-policy.js';
+import type { AttemptExit, OrphansFound, ProcessEvents, ProcessExit, ProcessInfo } from './types.js';
+
+/** Stops the host asked for (directly or by a deadline it set): they end the process for good. */
+const HOST_STOPS: ReadonlySet<StopReason> = new Set(['stop', 'kill', 'timeout', 'abort', 'scope', 'shutdown']);
 
 /**
  * One supervised child process: its state machine, its output, its stdin and its stop.
  * Created by ProcessManager.spawn; the manager owns the queue and the registry.
+ *
+ * With a restart policy a process runs in attempts under one id: everything from the child
+ * handle to the stop in progress belongs to the current attempt and is replaced when the next
+ * one starts; the output, the stdin port, the deadline and the exit promise span them all.
  */
 export class ManagedProcess extends SafeEmitter<ProcessEvents> {
   readonly id: string;
@@ -46,8 +54,8 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
   readonly #stderrTail: TailBuffer;
   readonly #startedDeferred = deferred<void>();
   readonly #exitedDeferred = deferred<ProcessExit>();
-  readonly #leaderGone = deferred<void>();
-  readonly #escalate = deferred<void>();
+  #leaderGone = deferred<void>();
+  #escalate = deferred<void>();
   readonly #createdAt = Date.now();
   readonly #stdin: StdinPort;
 
@@ -76,6 +84,12 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
   #drainTimer: NodeJS.Timeout | undefined;
   #timeoutTimer: NodeJS.Timeout | undefined;
   #onAbort: (() => void) | undefined;
+  readonly #restart: RestartPolicy | undefined;
+  #attempt = 0;
+  #attemptMono = 0;
+  #backoffTimer: NodeJS.Timeout | undefined;
+  /** The host stopped it: whatever the attempt's verdict, it is not restarted. */
+  #final = false;
 
   /** @internal Use ProcessManager.spawn. */
   constructor(id: string, options: ResolvedSpawnOptions, hooks: ProcessHooks) {
@@ -85,6 +99,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     this.#hooks = hooks;
     this.#machine = new StateMachine('queued', id);
     this.output = new OutputBuffer({ maxBytes: options.outputMaxBytes });
+    this.#restart = options.restart && options.restart.mode !== 'never' ? new RestartPolicy(options.restart) : undefined;
     this.#stderrTail = new TailBuffer(options.stderrTailBytes);
     const self = this;
     this.#stdin = new StdinPort(
@@ -151,6 +166,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       startedAt: this.#startedAt,
       endedAt: this.#endedAt,
       outputBytes: this.output.end,
+      restarts: this.#attempt,
       exit: this.#exit ? { ...this.#exit } : null,
     };
   }
@@ -166,14 +182,27 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
   [START](): Promise<ProcessExit> {
     if (this.state !== 'queued') return this.exited;
     this.#transition('starting', 'start');
-    const o = this.#opts;
     this.#spawnedMono = performance.now();
+    // The deadline is the process's, not an attempt's: restarts do not extend it.
+    if (this.#opts.timeoutMs !== undefined) {
+      this.#timeoutTimer = setTimeout(() => void this.#stopWith('timeout', {}).catch(() => {}), this.#opts.timeoutMs);
+    }
+    this.#runAttempt();
+    return this.exited;
+  }
+
+  /** Spawns the child of the current attempt. */
+  #runAttempt(): void {
+    const o = this.#opts;
+    this.#attemptMono = performance.now();
+    if (this.#restart) this.output.mark(this.#attempt);
     const forksBefore = forksBeforeSpawn();
     const env = childEnv(o.env, o.inheritEnv, this.id, o.managerId);
+    const events = this.#restart ? this.#eventsOfAttempt(this.#attempt) : this.#childEvents;
     if (o.pty) {
-      this.#startTerminal(env, forksBefore);
+      this.#startTerminal(env, forksBefore, events);
     } else {
-      this.#startChild(() => spawnPipeChild({ command: o.command, args: o.args, cwd: o.cwd, env, shell: o.shell, stdin: o.stdin }, this.#childEvents), forksBefore);
+      this.#startChild(() => spawnPipeChild({ command: o.command, args: o.args, cwd: o.cwd, env, shell: o.shell, stdin: o.stdin }, events), forksBefore);
     }
     if (o.idle) {
       const { timeoutMs, action } = o.idle;
@@ -181,11 +210,8 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
         this.emit('idle', { idleMs, action });
         if (action === 'stop') void this.#stopWith('idle', {}).catch(() => {});
       });
+      // A child that fails to spawn never reports `spawned`; one that does starts the watch then.
     }
-    if (o.timeoutMs !== undefined) {
-      this.#timeoutTimer = setTimeout(() => void this.#stopWith('timeout', {}).catch(() => {}), o.timeoutMs);
-    }
-    return this.exited;
   }
 
   /** Ends a process that never left the queue. */
@@ -213,16 +239,16 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
   }
 
   /** A terminal child reports a failed exec only as text and exit code 1: check first. */
-  #startTerminal(env: Record<string, string>, forksBefore: number): void {
+  #startTerminal(env: Record<string, string>, forksBefore: number, events: ChildEvents): void {
     const o = this.#opts;
     const problem = preflightSpawn(o.command, o.cwd, env);
     if (problem) {
-      this.#childEvents.spawnFailed(problem);
+      events.spawnFailed(problem);
       return;
     }
     const t = o.pty!;
     this.#startChild(
-      () => spawnPtyChild({ command: o.command, args: o.args, cwd: o.cwd, env, cols: t.cols, rows: t.rows, name: t.name, utf8: t.utf8 }, this.#childEvents),
+      () => spawnPtyChild({ command: o.command, args: o.args, cwd: o.cwd, env, cols: t.cols, rows: t.rows, name: t.name, utf8: t.utf8 }, events),
       forksBefore,
     );
   }
@@ -247,7 +273,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
 
   readonly #childEvents: ChildEvents = {
     spawned: () => {
-      this.#startedAt = Date.now();
+      this.#startedAt ??= Date.now();
       if (this.state === 'starting') this.#transition('running', 'spawned');
       this.#startedDeferred.resolve();
       if (!this.#leaderExited) {
@@ -278,6 +304,20 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       this.#maybeFinalize();
     },
   };
+
+  /** The child events of one attempt: a late report from an earlier child must not reach the current one. */
+  #eventsOfAttempt(attempt: number): ChildEvents {
+    const e = this.#childEvents;
+    const current = () => attempt === this.#attempt && this.state !== 'backoff';
+    return {
+      spawned: () => current() && e.spawned(),
+      spawnFailed: (err) => current() && e.spawnFailed(err),
+      failed: (err) => current() && e.failed(err),
+      data: (stream, data) => current() && e.data(stream, data),
+      exited: (code, signal) => current() && e.exited(code, signal),
+      outputClosed: () => current() && e.outputClosed(),
+    };
+  }
 
   #splitter(stream: OutputStream): LineSplitter {
     let splitter = this.#splitters.get(stream);
@@ -310,7 +350,6 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     this.#monitor?.stop();
     this.#idle?.stop();
     this.#leaderGone.resolve();
-    clearTimeout(this.#timeoutTimer);
     if (this.#termination) return; // a stop owns the rest of the sequence
     // Exited on its own. Anything left in its group or holding its pipes is an orphan.
     if (this.#tree?.groupAlive()) {
@@ -355,13 +394,63 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
 
   #maybeFinalize(): void {
     if (this.#exit || !this.#leaderExited || this.#outputOpen) return;
-    if (this.#terminating) return;
+    if (this.#terminating || this.state === 'backoff') return;
     clearTimeout(this.#drainTimer);
-    this.#finalize();
+    this.#attemptOver();
   }
 
-  #finalize(): void {
+  /** The leader is reaped and its tree and pipes are gone: restart, or end for good. Decided here, on each exit. */
+  #attemptOver(): void {
+    const policy = this.#restart;
+    // A host stop, a failed spawn or an unkillable survivor ends the process whatever the policy says.
+    if (!policy || this.#final || this.#spawnError || this.#survivors.length > 0) return this.#finalize();
+    const verdict = exitVerdict({ spawnFailed: false, stopReason: this.#stopReason, code: this.#code, signal: this.#signal, survivors: 0 });
+    const uptimeMs = performance.now() - this.#attemptMono;
+    const failed = verdict.state === 'failed' || verdict.reason === 'idle' || verdict.reason === 'memory-limit';
+    const decision = policy.decide({ failed, uptimeMs }, performance.now());
+    if (!decision.restart) return this.#finalize(decision.crashLoop);
+
+    const previous: AttemptExit = { attempt: this.#attempt, code: this.#code, signal: this.#signal, reason: verdict.reason, uptimeMs: Math.round(uptimeMs) };
+    this.#endAttempt();
+    this.#transition('backoff', verdict.reason);
+    this.#backoffTimer = setTimeout(() => this.#restartNow(), decision.delayMs);
+    const scheduled = { attempt: decision.restarts, delayMs: decision.delayMs, failedStarts: policy.failedStarts, previous };
+    this.emit('restart', scheduled);
+    this.#hooks.restart(this, scheduled);
+  }
+
+  /** Lets go of what belonged to the attempt that just ended. */
+  #endAttempt(): void {
+    clearTimeout(this.#drainTimer);
+    for (const splitter of this.#splitters.values()) splitter.end();
+    this.#splitters.clear();
+    this.#stdin.detach();
+  }
+
+  #restartNow(): void {
+    this.#backoffTimer = undefined;
+    if (this.state !== 'backoff') return;
+    this.#attempt++;
+    this.#child = undefined;
+    this.#tree = undefined;
+    this.#monitor = undefined;
+    this.#idle = undefined;
+    this.#leaderExited = false;
+    this.#outputOpen = false;
+    this.#code = null;
+    this.#signal = null;
+    this.#stopReason = undefined;
+    this.#termination = undefined;
+    this.#orphans = [];
+    this.#leaderGone = deferred<void>();
+    this.#escalate = deferred<void>();
+    this.#transition('starting', 'restart');
+    this.#runAttempt();
+  }
+
+  #finalize(crashLoop = false): void {
     if (this.#exit) return;
+    clearTimeout(this.#backoffTimer);
     clearTimeout(this.#timeoutTimer);
     clearTimeout(this.#drainTimer);
     if (this.#onAbort) this.#opts.signal?.removeEventListener('abort', this.#onAbort);
@@ -369,13 +458,15 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     for (const splitter of this.#splitters.values()) splitter.end();
     this.output.close();
 
-    const { state, reason } = exitVerdict({
-      spawnFailed: this.#spawnError !== undefined,
-      stopReason: this.#stopReason,
-      code: this.#code,
-      signal: this.#signal,
-      survivors: this.#survivors.length,
-    });
+    const { state, reason } = crashLoop
+      ? ({ state: 'failed', reason: 'crash-loop' } as const)
+      : exitVerdict({
+          spawnFailed: this.#spawnError !== undefined,
+          stopReason: this.#stopReason,
+          code: this.#code,
+          signal: this.#signal,
+          survivors: this.#survivors.length,
+        });
     this.#endedAt = Date.now();
     const exit: ProcessExit = {
       state,
@@ -389,6 +480,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       orphans: this.#orphans,
       survivors: this.#survivors,
       ...(this.#spawnError ? { error: { code: this.#spawnError.code, message: this.#spawnError.message } } : {}),
+      restarts: this.#attempt,
     };
     this.#exit = exit;
     this.#transition(state, reason);
@@ -431,8 +523,15 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
 
   async #stopWith(reason: StopReason, options: StopOptions): Promise<ProcessExit> {
     if (this.#exit) return this.#exit;
+    if (HOST_STOPS.has(reason)) this.#final = true;
     if (this.state === 'queued') {
       this[CANCEL_QUEUED](reason);
+      return this.exited;
+    }
+    if (this.state === 'backoff') {
+      // Nothing is running between attempts: cancelling the restart is the whole stop.
+      this.#stopReason = reason;
+      this.#finalize();
       return this.exited;
     }
     const steps = resolveStopSequence(options, this.#opts.stop);

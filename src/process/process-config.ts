@@ -2,11 +2,12 @@ import type { ProcwardError } from '../errors/procward-error.js';
 import type { OrphanPolicy, ProcessType, Scope } from '../options/schemas.js';
 import type { ProcessMetrics } from '../monitor/tree-metrics.js';
 import type { MonitorSettings } from '../monitor/process-monitor.js';
+import type { RestartSettings } from '../restart/restart-policy.js';
 import type { ResolvedStopStep } from '../options/stop-sequence.js';
 import type { OutputChunk } from '../output/output-buffer.js';
 import type { StateChange } from '../state-machine/states.js';
 import type { ManagedProcess } from './managed-process.js';
-import type { OrphansFound, ProcessExit } from './types.js';
+import type { OrphansFound, ProcessExit, RestartScheduled } from './types.js';
 
 /** Spawn options after validation and defaults. */
 export interface ResolvedSpawnOptions {
@@ -36,6 +37,8 @@ export interface ResolvedSpawnOptions {
   /** Sampling and limits; intervalMs undefined when nobody asked for periodic samples. */
   monitor: MonitorSettings;
   idle: { timeoutMs: number; action: 'stop' | 'event' } | undefined;
+  /** Undefined: never restarted. */
+  restart: RestartSettings | undefined;
 }
 
 /** How a process reports to its manager; called after the process's own listeners. */
@@ -46,4 +49,5 @@ export interface ProcessHooks {
   error(p: ManagedProcess, error: ProcwardError): void;
   orphans(p: ManagedProcess, found: OrphansFound): void;
   metrics(p: ManagedProcess, metrics: ProcessMetrics): void;
+  restart(p: ManagedProcess, restart: RestartScheduled): void;
 }

@@ -30,6 +30,7 @@ export class StdinPort {
   /** Attaches the child's stdin; `onError` hears of failures (EPIPE) nobody is waiting on. */
   attach(stream: Writable, onError: (error: StdinFailedError) => void): void {
     this.#stream = stream;
+    this.#ended = false;
     // Without a listener an EPIPE (the child closed its stdin) would crash the host.
     stream.on('error', (err) => onError(new StdinFailedError(`stdin of ${this.#owner.id} failed: ${err.message}`, err, this.#owner.id)));
   }
@@ -48,6 +49,12 @@ export class StdinPort {
     stream.end();
   }
 
+  /** Releases the pipe of an attempt that ended; a restart attaches the next child's. */
+  detach(): void {
+    this.#stream?.destroy();
+    this.#stream = undefined;
+  }
+
   /** Releases the pipe once the process is over. */
   close(): void {
     this.#stream?.destroy();
@@ -61,6 +68,9 @@ export class StdinPort {
     if (!this.#owner.spawned) {
       const why = state === 'queued' || state === 'starting' ? `it has not started yet (state ${state}); await p.started first` : `it never started (state ${state})`;
       throw new NotRunningError(`Cannot ${what} stdin of ${id}: ${why}.`, id);
+    }
+    if (state === 'backoff') {
+      throw new NotRunningError(`Cannot ${what} stdin of ${id}: its last run ended and it is waiting to restart (state backoff); wait for state running.`, id);
     }
     if (this.#owner.leaderExited || !this.#stream) {
       throw new NotRunningError(`Cannot ${what} stdin of ${id}: the process has exited (state ${state}).`, id);

@@ -27,6 +27,30 @@ export interface ProcessExit {
   survivors: Survivor[];
   /** Why it failed to start, for `spawn-error`. */
   error?: { code: string; message: string };
+  /** Times the restart policy started it again; code, signal and stderrTail are those of the last attempt. */
+  restarts: number;
+}
+
+/** How one attempt of a restarted process ended. Plain data. */
+export interface AttemptExit {
+  /** 0 for the first run, then 1, 2, … */
+  attempt: number;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** `exit`, `signal`, or the watchdog that stopped it (`idle`, `memory-limit`). */
+  reason: StateReason;
+  /** Spawn to the leader's exit, monotonic clock. */
+  uptimeMs: number;
+}
+
+/** The restart policy will start the process again (`restart` event). */
+export interface RestartScheduled {
+  /** The attempt about to start (1 for the first restart). */
+  attempt: number;
+  delayMs: number;
+  /** Failed starts in a row (runs shorter than minUptimeMs) that set the delay. */
+  failedStarts: number;
+  previous: AttemptExit;
 }
 
 /** A plain, JSON-serialisable snapshot of a process. */
@@ -50,6 +74,8 @@ export interface ProcessInfo {
   endedAt: number | null;
   /** Total bytes of output so far (also the offset of the next byte). */
   outputBytes: number;
+  /** Times the restart policy has started it again (each attempt keeps this id). */
+  restarts: number;
   exit: ProcessExit | null;
 }
 
@@ -80,4 +106,6 @@ export interface ProcessEvents {
   'cpu-high': [high: CpuHigh];
   /** Nothing happened for idleTimeoutMs (output; for agent runs, parsed events). Raised once per silence. */
   idle: [idle: { idleMs: number; action: 'stop' | 'event' }];
+  /** An attempt ended and the restart policy will start the process again after `delayMs` (state `backoff`). */
+  restart: [restart: RestartScheduled];
 }

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import PQueue from 'p-queue';
 import type { AgentAdapter } from '../agents/adapter.js';
+import { AdmissionGate, type AdmissionEvent } from '../admission/admission-gate.js';
+import { HostLoadSampler, type HostLoad } from '../admission/host-load.js';
 import type { ProcessMetrics } from '../monitor/tree-metrics.js';
 import { aggregateMetrics, type ManagerMetrics } from '../monitor/aggregate.js';
 import { AgentHost, type AgentSession } from '../agents/agent-host.js';
@@ -14,7 +16,7 @@ import type { OutputChunk } from '../output/output-buffer.js';
 import { CANCEL_QUEUED, KILL_SYNC, START, STOP_FOR } from '../process/internal.js';
 import { ManagedProcess } from '../process/managed-process.js';
 import type { ProcessHooks, ResolvedSpawnOptions } from '../process/process-config.js';
-import type { OrphansFound, ProcessExit } from '../process/types.js';
+import type { OrphansFound, ProcessExit, RestartScheduled } from '../process/types.js';
 import { isTerminal, type StateChange, type StopReason } from '../state-machine/states.js';
 import { handled } from '../internal/deferred.js';
 import { startTicksLowerBound } from '../tree/proc-table.js';
@@ -31,6 +33,10 @@ export interface ManagerEvents {
   orphans: [process: ManagedProcess, found: OrphansFound];
   remove: [process: ManagedProcess];
   metrics: [process: ManagedProcess, metrics: ProcessMetrics];
+  /** An attempt ended and the process will be started again (state `backoff`). */
+  restart: [process: ManagedProcess, restart: RestartScheduled];
+  /** Queued spawns are held because the host is over an admission limit (`held: true`), or go ahead again. */
+  admission: [event: AdmissionEvent];
   /** Pids killed by the final sweep of shutdown(): descendants that had escaped every tree. */
   swept: [pids: number[]];
   error: [error: ProcwardError];
@@ -63,6 +69,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
   readonly #processes = new Map<string, ManagedProcess>();
   readonly #retained: ManagedProcess[] = []; // exited, oldest first
   readonly #queue: PQueue | undefined;
+  readonly #gate: AdmissionGate | undefined;
   readonly #hooks: ProcessHooks;
   #live = 0;
   #shutdown: Promise<void> | undefined;
@@ -86,7 +93,19 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
       killOnHostExit: o.killOnHostExit ?? true,
       metricsIntervalMs: o.metrics?.intervalMs ?? DEFAULTS.metricsIntervalMs,
     };
-    if (Number.isFinite(this.#opts.maxConcurrent)) this.#queue = new PQueue({ concurrency: this.#opts.maxConcurrent });
+    if (o.admission) {
+      const { maxHostMemoryPercent, maxHostCpuPercent, pollMs } = o.admission;
+      this.#gate = new AdmissionGate({ maxHostMemoryPercent, maxHostCpuPercent, pollMs: pollMs ?? DEFAULTS.admissionPollMs }, new HostLoadSampler(), (e) => {
+        // While the host is over, later spawns stay in the queue, in priority order, rather than
+        // piling up at the gate.
+        if (e.held) this.#queue!.pause();
+        else this.#queue!.start();
+        this.emit('admission', e);
+      });
+      // Reading from now on means the first spawns find a CPU figure to decide with.
+      this.#gate.start();
+    }
+    if (Number.isFinite(this.#opts.maxConcurrent) || this.#gate) this.#queue = new PQueue({ concurrency: this.#opts.maxConcurrent });
     this.#hooks = {
       state: (p, change) => this.emit('state', p, change),
       output: (p, chunk) => this.emit('output', p, chunk),
@@ -94,12 +113,18 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
       error: (_p, error) => this.emit('error', error),
       orphans: (p, found) => this.emit('orphans', p, found),
       metrics: (p, metrics) => this.emit('metrics', p, metrics),
+      restart: (p, restart) => this.emit('restart', p, restart),
     };
   }
 
   /** Live processes (queued, starting, running, paused, stopping). */
   get liveCount(): number {
     return this.#live;
+  }
+
+  /** The admission gate's view of the host (manager option `admission`), else undefined. */
+  get admission(): { holding: boolean; load: HostLoad | undefined } | undefined {
+    return this.#gate && { holding: this.#gate.holding, load: this.#gate.latest };
   }
 
   get isShuttingDown(): boolean {
@@ -156,6 +181,18 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
         cpuWindowMs: o.cpuWindowMs ?? DEFAULTS.cpuWindowMs,
       },
       idle: o.idleTimeoutMs === undefined ? undefined : { timeoutMs: o.idleTimeoutMs, action: o.onIdle ?? 'stop' },
+      restart: {
+        mode: o.restart ?? (o.type === 'service' ? 'on-failure' : 'never'),
+        maxRestarts: o.maxRestarts ?? DEFAULTS.maxRestarts,
+        windowMs: o.restartWindowMs ?? DEFAULTS.restartWindowMs,
+        minUptimeMs: o.minUptimeMs ?? DEFAULTS.minUptimeMs,
+        backoff: {
+          initialMs: o.backoff?.initialMs ?? DEFAULTS.backoff.initialMs,
+          factor: o.backoff?.factor ?? DEFAULTS.backoff.factor,
+          maxMs: o.backoff?.maxMs ?? Math.max(DEFAULTS.backoff.maxMs, o.backoff?.initialMs ?? 0),
+          jitter: o.backoff?.jitter ?? DEFAULTS.backoff.jitter,
+        },
+      },
     };
     const p = new ManagedProcess(randomUUID(), resolved, this.#hooks);
     this.#processes.set(p.id, p);
@@ -166,19 +203,27 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
     } else if (!this.#queue) {
       void p[START]();
     } else {
-      this.#enqueue(p);
+      this.#enqueue(p, o.priority ?? 0);
     }
     return p;
   }
 
-  #enqueue(p: ManagedProcess): void {
+  #enqueue(p: ManagedProcess, priority: number): void {
     const queue = this.#queue!;
-    const hasSlot = queue.pending < queue.concurrency && queue.size === 0;
-    void queue.add(async () => {
-      if (!hasSlot) await this.#nextTurn();
-      if (p.state !== 'queued') return; // stopped while it waited
-      await p[START]();
-    });
+    const hasSlot = queue.pending < queue.concurrency && queue.size === 0 && !queue.isPaused;
+    void queue.add(
+      async () => {
+        if (!hasSlot) await this.#nextTurn();
+        if (this.#gate && p.state === 'queued') {
+          const ended = new AbortController();
+          void p.exited.then(() => ended.abort());
+          await this.#gate.pass(priority, ended.signal);
+        }
+        if (p.state !== 'queued') return; // stopped while it waited
+        await p[START]();
+      },
+      { priority },
+    );
   }
 
   /**
@@ -293,6 +338,8 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
           const swept = await sweepManager(this.id, this.#createdTicks, this.#opts.killTimeoutMs);
           if (swept.length > 0) this.emit('swept', swept);
         } finally {
+          this.#gate?.close();
+          this.#queue?.clear();
           releaseHostExit(this);
         }
       })();

@@ -28,13 +28,15 @@ export const LIVE_STATES: readonly ProcessState[] = Object.freeze(['starting', '
  *   `stopped`: ended by stop, kill, timeout, abort, scope, shutdown, idle or memory-limit (the exit reason says which).
  * - `stopping → completed | failed`: a process that exited on its own while the library cleaned up
  *   descendants it left behind keeps the verdict of its own exit.
- * - `backoff` belongs to the restart policy: a process that ended waits there before starting again.
+ * - `backoff`: the restart policy decided to start a process that ended by itself again; it waits
+ *   there (nothing of it alive) until the delay is over (`starting`, reason `restart`) or a stop
+ *   ends it (`stopped`). A process the policy gives up on ends `failed` with reason `crash-loop`.
  */
 export const TRANSITIONS: Readonly<Record<ProcessState, readonly ProcessState[]>> = Object.freeze({
   queued: ['starting', 'stopped'],
   starting: ['running', 'stopping', 'failed'],
   running: ['paused', 'stopping', 'backoff', 'completed', 'failed'],
-  paused: ['running', 'stopping', 'completed', 'failed'],
+  paused: ['running', 'stopping', 'backoff', 'completed', 'failed'],
   stopping: ['stopped', 'failed', 'completed', 'backoff'],
   backoff: ['starting', 'stopped'],
   completed: [],
@@ -69,7 +71,8 @@ export type StateReason =
   | 'shutdown'
   | 'idle'
   | 'memory-limit'
-  | 'restart';
+  | 'restart'
+  | 'crash-loop';
 
 /** Reasons that end a process on the library's initiative (its terminal state is `stopped`). */
 export type StopReason = 'stop' | 'kill' | 'timeout' | 'abort' | 'scope' | 'shutdown' | 'idle' | 'memory-limit';

@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ProcessManager, type AdmissionEvent } from '../../src/index.js';
+import { fixture, firstLine, waitFor } from '../helpers/proc.js';
+
+// The load comes from real processes of a second manager (one without admission limits).
+let pm: ProcessManager;
+let load: ProcessManager;
+afterEach(async () => {
+  await Promise.all([pm?.shutdown(), load?.shutdown()]);
+});
+
+describe('admission by host load', () => {
+  it('holds queued spawns while the CPU is over the limit and starts them when it recovers; spawn() returns at once', async () => {
+    pm = new ProcessManager({ admission: { maxHostCpuPercent: 50, pollMs: 200 } });
+    load = new ProcessManager();
+    const events: AdmissionEvent[] = [];
+    pm.on('admission', (e) => events.push(e));
+    const spinners = [load.spawn(fixture('spin.mjs')), load.spawn(fixture('spin.mjs'))];
+    await Promise.all(spinners.map((s) => firstLine(s, (l) => l === 'ready')));
+    // Both cores busy: wait until the gate has measured it.
+    await waitFor(() => (pm.admission?.load?.cpuPercent ?? 0) > 50, 'a CPU reading over 50 %');
+
+    const held = pm.spawn({ command: 'true', label: 'held' });
+    expect(held.state).toBe('queued');
+    await waitFor(() => events.length > 0, 'the held event');
+    expect(events[0]).toMatchObject({ held: true, waiting: 1 });
+    expect(pm.admission?.holding).toBe(true);
+    expect(held.state).toBe('queued');
+
+    await Promise.all(spinners.map((s) => s.stop()));
+    expect(await held.exited).toMatchObject({ state: 'completed' });
+    expect(events.map((e) => e.held)).toEqual([true, false]);
+    expect(events[1]).toMatchObject({ held: false, released: 1, heldMs: expect.any(Number) });
+  });
+
+  it('holds spawns while memory is over the limit', async () => {
+    const base = new ProcessManager({ admission: { maxHostMemoryPercent: 100, pollMs: 100 } });
+    await waitFor(() => base.admission?.load, 'a first reading');
+    const limit = base.admission!.load!.memoryPercent + 4; // ~1 GiB of headroom on this host size
+    await base.shutdown();
+    pm = new ProcessManager({ admission: { maxHostMemoryPercent: limit, pollMs: 100 } });
+    load = new ProcessManager();
+    const leak = load.spawn(fixture('leak-memory.mjs'));
+    await waitFor(() => (pm.admission?.load?.memoryPercent ?? 0) > limit, `memory over ${limit.toFixed(1)} %`, 30_000);
+
+    const held = pm.spawn({ command: 'true' });
+    await waitFor(() => pm.admission?.holding, 'the gate holding');
+    expect(held.state).toBe('queued');
+    await leak.stop();
+    expect(await held.exited).toMatchObject({ state: 'completed' });
+  });
+
+  it('a process stopped while held never starts, and shutdown releases the gate', async () => {
+    pm = new ProcessManager({ admission: { maxHostCpuPercent: 50, pollMs: 200 } });
+    load = new ProcessManager();
+    const spinners = [load.spawn(fixture('spin.mjs')), load.spawn(fixture('spin.mjs'))];
+    await Promise.all(spinners.map((s) => firstLine(s, (l) => l === 'ready')));
+    await waitFor(() => (pm.admission?.load?.cpuPercent ?? 0) > 50, 'a CPU reading over 50 %');
+    const a = pm.spawn({ command: 'true' });
+    const b = pm.spawn({ command: 'true' });
+    await waitFor(() => pm.admission?.holding, 'the gate holding');
+    expect(await a.stop()).toMatchObject({ state: 'stopped', reason: 'stop', startedAt: null });
+    await pm.shutdown();
+    expect(b.exit).toMatchObject({ state: 'stopped', reason: 'shutdown', startedAt: null });
+  });
+
+  it('refuses an admission without a limit', () => {
+    expect(() => new ProcessManager({ admission: {} })).toThrow(/admission needs maxHostMemoryPercent or maxHostCpuPercent/);
+    expect(() => new ProcessManager({ admission: { maxHostCpuPercent: 150 } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
+  });
+});
+
+describe('queue priorities', () => {
+  it('starts queued processes by priority, first come first within one', async () => {
+    pm = new ProcessManager({ maxConcurrent: 1 });
+    const blocker = pm.spawn({ command: 'sleep', args: ['60'] });
+    await blocker.started;
+    const order: string[] = [];
+    for (const [label, priority] of [['low', -1], ['normal-1', 0], ['high', 5], ['normal-2', undefined], ['urgent', 10]] as const) {
+      const p = pm.spawn({ command: 'true', label, priority });
+      p.on('state', (c) => c.to === 'starting' && order.push(label));
+    }
+    await blocker.stop();
+    await waitFor(() => order.length === 5, 'every queued process started');
+    expect(order).toEqual(['urgent', 'high', 'normal-1', 'normal-2', 'low']);
+  });
+});
