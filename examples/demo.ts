@@ -1,14 +1,15 @@
 /**
  * procward's main job on real processes: a command, a service and an agent-like CLI run side by
- * side under one manager, one more waits in the queue, the service is stopped with escalation,
- * and the manager shuts down leaving nothing behind. Run with `npm run demo`.
+ * side under one manager, two more wait in the queue, a crashing worker is restarted with backoff
+ * until the policy calls it a crash loop, the service is stopped with escalation, and the manager
+ * shuts down leaving nothing behind. Run with `npm run demo`.
  */
 import { fileURLToPath } from 'node:url';
 import { ProcessManager, type ManagedProcess } from '../src/index.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const color = process.stdout.isTTY ? (c: number, s: string) => `\x1b[${c}m${s}\x1b[0m` : (_c: number, s: string) => s;
-const colors: Record<string, number> = { build: 36, service: 35, agent: 33, lint: 32 };
+const colors: Record<string, number> = { build: 36, service: 35, agent: 33, lint: 32, worker: 34 };
 const t0 = performance.now();
 const stamp = () => color(90, `${((performance.now() - t0) / 1000).toFixed(2)}s`.padStart(6));
 const tag = (p: ManagedProcess) => color(colors[p.label ?? ''] ?? 37, `[${p.label}]`.padEnd(9));
@@ -21,7 +22,8 @@ pm.on('output', (p, chunk) => {
     if (line) console.log(`${stamp()} ${tag(p)} ${chunk.stream === 'stderr' ? color(31, line) : line}`);
   }
 });
-pm.on('exit', (p, e) => console.log(`${stamp()} ${tag(p)} exit: ${e.state}, code ${e.code}, signal ${e.signal}, ${e.durationMs?.toFixed(0)} ms`));
+pm.on('exit', (p, e) => console.log(`${stamp()} ${tag(p)} exit: ${e.state} (${e.reason}), code ${e.code}, signal ${e.signal}, ${e.durationMs?.toFixed(0)} ms`));
+pm.on('restart', (p, r) => console.log(`${stamp()} ${tag(p)} attempt ${r.previous.attempt} ended (${r.previous.reason}, code ${r.previous.code}): restart ${r.attempt} in ${r.delayMs} ms`));
 
 // 1. A one-shot command.
 const build = pm.spawn({
@@ -36,6 +38,15 @@ const service = pm.spawn({ label: 'service', type: 'service', ...node('fixtures/
 const agent = pm.spawn({ label: 'agent', ...node('../tests/fixtures/slow-agent.mjs', '4', '500'), scope: { kind: 'task', id: 'T-1' }, timeoutMs: 15_000 });
 // 4. A fourth process waits behind maxConcurrent: 3.
 const lint = pm.spawn({ label: 'lint', command: 'bash', args: ['-c', 'echo "lint: 0 problems"'] });
+// 5. A worker that cannot reach its database: restarted with backoff, then given up on as a crash loop.
+const worker = pm.spawn({
+  label: 'worker',
+  command: 'bash',
+  args: ['-c', 'echo "worker: connecting to db…"; sleep 0.2; echo "db unreachable" >&2; exit 3'],
+  restart: 'on-failure',
+  maxRestarts: 2,
+  backoff: { initialMs: 200 },
+});
 console.log(`${stamp()} queued behind maxConcurrent=3: ${pm.list({ state: 'queued' }).map((p) => p.label).join(', ')}`);
 
 // Talk to the service once it listens.
@@ -47,7 +58,7 @@ const url = await new Promise<string>((resolve) => {
 });
 console.log(`${stamp()} ${tag(service)} GET ${url} → ${(await (await fetch(url)).text()).trim()}`);
 
-await Promise.all([build.exited, agent.exited, lint.exited]);
+await Promise.all([build.exited, agent.exited, lint.exited, worker.exited]);
 console.log(`${stamp()} live: ${pm.list({ state: ['running', 'paused'] }).map((p) => `${p.label} (${p.pid})`).join(', ')}`);
 
 // Stop the service: SIGTERM, 1 s grace, then SIGKILL over its whole tree.

@@ -11,7 +11,7 @@ afterEach(async () => {
 
 describe('examples', () => {
   it.each([
-    ['examples/demo.ts', /shutdown complete: 4 processes in the registry, none still alive/],
+    ['examples/demo.ts', /worker.*exit: failed \(crash-loop\)[\s\S]*shutdown complete: 5 processes in the registry, none still alive/],
     ['examples/pty-shell.ts', /stopped: state stopped, signal SIGKILL/],
     ['examples/agent.ts', /result +success[\s\S]*rejected +AGENT_STOPPED[\s\S]*tool +gone/],
   ])('%s runs to the end', async (file, expected) => {

@@ -188,3 +188,15 @@ describe('restart policy on real processes', () => {
     expect(() => pm.spawn({ command: 'true', restart: 'sometimes' as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
   });
 });
+
+describe('restart after a memory limit', () => {
+  it('a tree over maxMemoryBytes is stopped (memory-limit) and started again, like a leaking service should be', async () => {
+    pm = new ProcessManager();
+    const p = pm.spawn({ ...fixture('leak-memory.mjs'), maxMemoryBytes: 200 * 1024 * 1024, metrics: { intervalMs: 100 }, restart: 'on-failure', maxRestarts: 1, backoff: quick });
+    const { restarts } = record(p);
+    const exit = await p.exited;
+    expect(restarts.map((r) => r.previous.reason)).toEqual(['memory-limit']);
+    expect(exit).toMatchObject({ state: 'failed', reason: 'crash-loop', restarts: 1 });
+    expect(p.output.read().data.toString()).toBe('ready\nready\n');
+  });
+});
