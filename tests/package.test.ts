@@ -37,3 +37,29 @@ describe('built package', () => {
     expect(p.output.read().data.toString()).toBe('completed from dist\npty completed 20 90\n');
   });
 });
+
+describe('built package: host death', () => {
+  const killer = (load: string) => `${load}
+const pm = new ProcessManager();
+const p = pm.spawn({ command: 'sleep', args: ['60'] });
+p.started.then(() => {
+  console.log(p.pid);
+  process.kill(process.pid, 'SIGKILL');
+});`;
+
+  // The watchdog's program is a function's text: check that the bundled text runs too.
+  it.each([
+    ['require', ['-e', killer("const { ProcessManager } = require('procward');")]],
+    ['import', ['--input-type=module', '-e', killer("import { ProcessManager } from 'procward';")]],
+  ])('the watchdog works from %s', async (_how, args) => {
+    const { spawn } = await import('node:child_process');
+    const { isAlive, waitFor } = await import('./helpers/proc.js');
+    const host = spawn(process.execPath, args as string[], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    host.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await new Promise((r) => host.once('close', r));
+    const pid = Number(out.trim());
+    expect(pid).toBeGreaterThan(0);
+    await waitFor(() => !isAlive(pid), 'the orphaned sleep to be killed');
+  });
+});

@@ -113,6 +113,11 @@ export const ManagerOptionsSchema = z.strictObject({
   stderrTailBytes: z.number().int().nonnegative().optional(),
   /** SIGKILL every live tree if the host process exits without calling shutdown(). */
   killOnHostExit: z.boolean().optional(),
+  /**
+   * Kill every tree when the host dies by any means, SIGKILL and the OOM killer included: a small
+   * watchdog process per manager notices the host's end of a pipe closing. Linux. @default true
+   */
+  watchdog: z.boolean().optional(),
 });
 
 /**

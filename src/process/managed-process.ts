@@ -258,6 +258,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     this.#child = child;
     this.#outputOpen = true;
     if (child.pid !== undefined) {
+      this.#hooks.leader(this, child.pid, true);
       this.#tree = new ProcessTree(child.pid, this.id, forksBefore);
       this.#monitor = new ProcessMonitor(this.#tree, this.#opts.monitor, {
         sample: (m) => {
@@ -421,6 +422,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
 
   /** Lets go of what belonged to the attempt that just ended. */
   #endAttempt(): void {
+    if (this.#child?.pid !== undefined) this.#hooks.leader(this, this.#child.pid, false);
     clearTimeout(this.#drainTimer);
     for (const splitter of this.#splitters.values()) splitter.end();
     this.#splitters.clear();
@@ -483,6 +485,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       restarts: this.#attempt,
     };
     this.#exit = exit;
+    if (this.#child?.pid !== undefined && this.#survivors.length === 0) this.#hooks.leader(this, this.#child.pid, false);
     this.#transition(state, reason);
     this.#exitedDeferred.resolve(exit);
     this.emit('exit', exit);

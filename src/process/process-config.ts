@@ -50,4 +50,6 @@ export interface ProcessHooks {
   orphans(p: ManagedProcess, found: OrphansFound): void;
   metrics(p: ManagedProcess, metrics: ProcessMetrics): void;
   restart(p: ManagedProcess, restart: RestartScheduled): void;
+  /** A leader was spawned (`running`), or its attempt is over and nothing of its tree is left to guard. */
+  leader(p: ManagedProcess, pid: number, running: boolean): void;
 }

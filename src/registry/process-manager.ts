@@ -23,6 +23,7 @@ import { startTicksLowerBound } from '../tree/proc-table.js';
 import { sweepManager } from '../tree/process-tree.js';
 import { resolveStopSequence, type ResolvedStopStep } from '../options/stop-sequence.js';
 import { guardHostExit, releaseHostExit } from './host-exit.js';
+import { HostWatchdog } from '../watchdog/host-watchdog.js';
 import { matches, type ListFilter } from './list-filter.js';
 
 export interface ManagerEvents {
@@ -70,6 +71,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
   readonly #retained: ManagedProcess[] = []; // exited, oldest first
   readonly #queue: PQueue | undefined;
   readonly #gate: AdmissionGate | undefined;
+  readonly #watchdog: HostWatchdog | undefined;
   readonly #hooks: ProcessHooks;
   #live = 0;
   #shutdown: Promise<void> | undefined;
@@ -114,12 +116,19 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
       orphans: (p, found) => this.emit('orphans', p, found),
       metrics: (p, metrics) => this.emit('metrics', p, metrics),
       restart: (p, restart) => this.emit('restart', p, restart),
+      leader: (_p, pid, running) => (running ? this.#watchdog?.guard(pid) : this.#watchdog?.release(pid)),
     };
+    if ((o.watchdog ?? true) && HostWatchdog.supported) this.#watchdog = new HostWatchdog(this.id, this.#createdTicks);
   }
 
   /** Live processes (queued, starting, running, paused, stopping). */
   get liveCount(): number {
     return this.#live;
+  }
+
+  /** Pid of the watchdog that kills this manager's trees if the host dies (started with the first process). */
+  get watchdogPid(): number | undefined {
+    return this.#watchdog?.pid;
   }
 
   /** The admission gate's view of the host (manager option `admission`), else undefined. */
@@ -339,6 +348,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
           if (swept.length > 0) this.emit('swept', swept);
         } finally {
           this.#gate?.close();
+          this.#watchdog?.close();
           this.#queue?.clear();
           releaseHostExit(this);
         }

@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { HAS_PROC, readProcEntry } from '../tree/proc-table.js';
+import { reaperMain, WATCH_SCRIPT } from './watchdog-program.js';
+
+/** In the environment of a process the host asked to keep (`persist: true`): no watchdog kills it. */
+export const PERSIST_ENV = 'PROCWARD_PERSIST';
+
+/**
+ * The host's side of the watchdog: starts it on the first guarded process, tells it which
+ * leaders to guard, and starts a new one (with the current list) if it ever dies. The pipe and
+ * the process are unref'd: the watchdog never keeps a host alive.
+ *
+ * Linux only (it reads /proc); elsewhere the `exit` hook (killOnHostExit) remains the guard.
+ */
+export class HostWatchdog {
+  readonly #managerId: string;
+  readonly #notBeforeTicks: number;
+  readonly #guarded = new Map<number, number>(); // pid → start ticks
+  #child: ChildProcess | undefined;
+  #closed = false;
+
+  constructor(managerId: string, notBeforeTicks: number) {
+    this.#managerId = managerId;
+    this.#notBeforeTicks = notBeforeTicks;
+  }
+
+  static get supported(): boolean {
+    return HAS_PROC;
+  }
+
+  /** The watchdog's pid, once started. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  guard(pid: number): void {
+    if (this.#closed || !HAS_PROC) return;
+    // The start time tells the reaper whether the pid still names this process.
+    const start = readProcEntry(pid)?.startTicks;
+    if (start === undefined) return; // gone already
+    this.#guarded.set(pid, start);
+    this.#send(`+ ${pid} ${start}`);
+  }
+
+  release(pid: number): void {
+    if (!this.#guarded.delete(pid)) return;
+    this.#send(`- ${pid}`);
+  }
+
+  /** The manager shut down cleanly: the watchdog exits without killing anything. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const child = this.#child;
+    this.#child = undefined;
+    if (!child) return;
+    child.stdin?.end('bye\n');
+  }
+
+  #send(line: string): void {
+    const child = this.#child ?? this.#start();
+    child.stdin?.write(line + '\n');
+  }
+
+  #start(): ChildProcess {
+    // `__name`: transpilers that keep function names (tsx, when the source runs untranspiled by
+    // tsup) wrap inner functions in a helper the function's text does not carry.
+    const program = `const __name = (f) => f; (${reaperMain.toString()})(require('node:fs'), process.argv[1], Number(process.argv[2]), process.argv[3], process.argv.slice(4))`;
+    const child = spawn('/bin/sh', ['-c', WATCH_SCRIPT, 'procward-watchdog', process.execPath, program, this.#managerId, String(this.#notBeforeTicks), PERSIST_ENV], {
+      // Its own session: a terminal hang-up or a signal to the host's group does not reach it.
+      detached: true,
+      stdio: ['pipe', 'ignore', 'ignore'],
+      // Nothing of the host's environment: it must not carry a manager marker itself.
+      env: { PATH: process.env.PATH ?? '' },
+    });
+    child.unref();
+    const stdin = child.stdin as (NodeJS.WritableStream & { unref?(): void; on(e: 'error', fn: () => void): void }) | null;
+    stdin?.unref?.();
+    // A watchdog that died leaves the write end broken: writes fail with EPIPE, which is handled
+    // by starting a new watchdog on its exit.
+    stdin?.on('error', () => {});
+    child.on('error', () => {});
+    child.once('exit', () => {
+      if (this.#child !== child || this.#closed) return;
+      this.#child = undefined;
+      if (this.#guarded.size > 0) {
+        const replacement = this.#start();
+        for (const [pid, start] of this.#guarded) replacement.stdin?.write(`+ ${pid} ${start}\n`);
+      }
+    });
+    this.#child = child;
+    return child;
+  }
+}
