@@ -27,6 +27,10 @@ export const ErrorCode = {
   AGENT_STOPPED: 'AGENT_STOPPED',
   /** A session was asked to continue while a run of it is still going. */
   SESSION_BUSY: 'SESSION_BUSY',
+  /** The ledger in stateDir cannot be read as one (truncated, garbage, another format). */
+  LEDGER_CORRUPT: 'LEDGER_CORRUPT',
+  /** Writing the ledger or an output spool in stateDir failed (a full disk, permissions). */
+  STATE_FAILED: 'STATE_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

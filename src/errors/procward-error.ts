@@ -148,3 +148,16 @@ export function isProcwardError(value: unknown, code?: ErrorCode): value is Proc
     (code === undefined || (value as ProcwardError).code === code)
   );
 }
+
+/** The ledger cannot be trusted: nothing was touched on its account. */
+export class LedgerCorruptError extends ProcwardError {
+  readonly path: string;
+  constructor(path: string, problem: string, cause?: unknown) {
+    super(
+      ErrorCode.LEDGER_CORRUPT,
+      `The ledger ${path} cannot be read (${problem}); no process was touched. Move it aside to start afresh (its processes will then not be recovered), or restore it.`,
+      { cause },
+    );
+    this.path = path;
+  }
+}

@@ -38,6 +38,8 @@ export const DEFAULTS = {
   backoff: { initialMs: 250, factor: 2, maxMs: 15_000, jitter: 0.2 },
   /** Host load is read once a second: CPU use needs an interval, and reading /proc costs microseconds. */
   admissionPollMs: 1000,
+  /** Output kept on disk per process with stateDir: eight times what is kept in memory. */
+  spoolMaxBytes: 64 * 1024 * 1024,
   /** The classic terminal size, what most programs assume when they cannot ask. */
   ptyCols: 80,
   ptyRows: 24,

@@ -91,6 +91,13 @@ export const AdmissionOptionsSchema = z
   });
 
 export const ManagerOptionsSchema = z.strictObject({
+  /**
+   * Directory for the ledger of processes and their output spools: what lets a restarted host
+   * recover() its persisted processes and read any process's history(). Created if missing.
+   */
+  stateDir: z.string().min(1).optional(),
+  /** Output kept on disk per process, in stateDir. @default 64 MiB */
+  spool: z.strictObject({ maxBytes: z.number().int().min(4096, 'spool.maxBytes must be at least 4096') }).optional(),
   /** Hold queued spawns while the host is overloaded; they start when it recovers. */
   admission: AdmissionOptionsSchema.optional(),
   /** Default sampling of processes that ask for metrics (spawn option `metrics`). */
@@ -190,6 +197,12 @@ export const SpawnOptionsSchema = z
     minUptimeMs: z.number().int().nonnegative().optional(),
     /** Delay between attempts: exponential with jitter and a cap. */
     backoff: BackoffOptionsSchema.optional(),
+    /**
+     * Keep it running when the host goes (shutdown, a crash, SIGKILL): the watchdog spares it, its
+     * output goes straight to its spool, and a later host takes it over with pm.recover(). Needs
+     * the manager's stateDir.
+     */
+    persist: z.boolean().optional(),
     ...ProcessOptionsShape,
   })
   .superRefine((o, ctx) => {
@@ -202,6 +215,12 @@ export const SpawnOptionsSchema = z
     }
     if (o.pty && o.stdin !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['stdin'], message: 'stdin does not apply with pty: the terminal is the input (use write())' });
+    }
+    if (o.persist && o.pty) {
+      ctx.addIssue({ code: 'custom', path: ['persist'], message: 'persist does not apply with pty (a terminal dies with its host)' });
+    }
+    if (o.persist && o.stdin === 'pipe') {
+      ctx.addIssue({ code: 'custom', path: ['stdin'], message: "a persisted process has no stdin: the host that would write to it may be gone; use stdin: 'ignore'" });
     }
     if (o.pty && o.shell) {
       ctx.addIssue({ code: 'custom', path: ['shell'], message: "shell does not apply with pty: run the shell itself, e.g. command: 'bash', args: ['-c', …]" });

@@ -94,6 +94,15 @@ export class OutputBuffer {
     return chunk;
   }
 
+  /**
+   * Makes an empty buffer begin at `offset` instead of 0: the output of a process taken over after
+   * a host restart continues the offsets of its spool.
+   */
+  startAt(offset: number): void {
+    if (this.#end !== 0) throw new Error('OutputBuffer.startAt() is only for an empty buffer');
+    this.#start = this.#end = offset;
+  }
+
   /** Notes that output from here on belongs to a new attempt (a restart). */
   mark(attempt: number, at = Date.now()): OutputMark {
     const mark: OutputMark = { attempt, offset: this.#end, at };

@@ -10,3 +10,7 @@ export const KILL_SYNC = Symbol('procward.killSync');
 export const IDLE_BY_EVENTS = Symbol('procward.idleByEvents');
 /** Reports activity to the idle watchdog. */
 export const TOUCH = Symbol('procward.touch');
+/** Takes over a persisted process found alive after a host restart (pm.recover). */
+export const ADOPT = Symbol('procward.adopt');
+/** Stops following a persisted process the host leaves running (shutdown). */
+export const DETACH = Symbol('procward.detach');

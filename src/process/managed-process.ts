@@ -7,7 +7,7 @@ import { terminalLine } from '../parsers/strip-ansi.js';
 import { TailBuffer } from '../output/tail-buffer.js';
 import { StateMachine } from '../state-machine/state-machine.js';
 import { isTerminal, type ProcessState, type StateReason, type StopReason } from '../state-machine/states.js';
-import { ProcessTree } from '../tree/process-tree.js';
+import { PERSIST_ENV, ProcessTree } from '../tree/process-tree.js';
 import { forksBeforeSpawn } from '../tree/pid-window.js';
 import { resolveStopSequence, type ResolvedStopStep } from '../options/stop-sequence.js';
 import { IdleWatch } from '../monitor/idle-watch.js';
@@ -20,7 +20,9 @@ import { spawnPipeChild } from '../spawn/pipe-child.js';
 import { preflightSpawn } from '../spawn/preflight.js';
 import { spawnPtyChild } from '../pty/pty-child.js';
 import { TerminalScreen, type Screen } from '../pty/terminal-screen.js';
-import { CANCEL_QUEUED, IDLE_BY_EVENTS, KILL_SYNC, START, STOP_FOR, TOUCH } from './internal.js';
+import { ADOPT, CANCEL_QUEUED, DETACH, IDLE_BY_EVENTS, KILL_SYNC, START, STOP_FOR, TOUCH } from './internal.js';
+import { adoptSpooledChild, spawnSpooledChild } from '../spool/spooled-child.js';
+import { readSpool } from '../spool/spool-reader.js';
 import { diagnoseSpawnError } from '../spawn/spawn-error.js';
 import { exitVerdict } from './exit-verdict.js';
 import { StdinPort } from './stdin-port.js';
@@ -167,6 +169,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       endedAt: this.#endedAt,
       outputBytes: this.output.end,
       restarts: this.#attempt,
+      persist: o.persist,
       exit: this.#exit ? { ...this.#exit } : null,
     };
   }
@@ -201,6 +204,12 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     const events = this.#restart ? this.#eventsOfAttempt(this.#attempt) : this.#childEvents;
     if (o.pty) {
       this.#startTerminal(env, forksBefore, events);
+    } else if (o.persist) {
+      const spool = o.spool!;
+      this.#startChild(
+        () => spawnSpooledChild({ command: o.command, args: o.args, cwd: o.cwd, env: { ...env, [PERSIST_ENV]: '1' }, shell: o.shell, spoolDir: spool.dir, spool: { maxBytes: spool.maxBytes } }, events),
+        forksBefore,
+      );
     } else {
       this.#startChild(() => spawnPipeChild({ command: o.command, args: o.args, cwd: o.cwd, env, shell: o.shell, stdin: o.stdin }, events), forksBefore);
     }
@@ -212,6 +221,55 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       });
       // A child that fails to spawn never reports `spawned`; one that does starts the watch then.
     }
+  }
+
+  /**
+   * Takes over a persisted process a previous host started (pm.recover): same id, its output
+   * followed from the spool from `since`, its tree stopped like any other.
+   */
+  [ADOPT](pid: number, startTicks: number, startedAt: number | null): void {
+    if (this.state !== 'queued') return;
+    this.#transition('starting', 'recover');
+    this.#spawnedMono = performance.now();
+    this.#attemptMono = this.#spawnedMono;
+    this.#startedAt = startedAt;
+    // What the buffer can hold of the spool, read now without events (nobody listens yet), then follow.
+    const dir = this.#opts.spool!.dir;
+    let since = 0;
+    try {
+      const { end } = readSpool(dir, { limit: 0 });
+      const held = readSpool(dir, { since: Math.max(0, end - this.#opts.outputMaxBytes) });
+      this.output.startAt(held.from);
+      this.output.append('stdout', held.data);
+      since = held.to;
+    } catch {
+      /* no spool yet: the process has written nothing */
+    }
+    this.#child = adoptSpooledChild(pid, startTicks, dir, since, this.#childEvents);
+    this.#outputOpen = true;
+    this.#hooks.leader(this, pid, true);
+    this.#tree = new ProcessTree(pid, this.id, 0);
+    this.#monitor = new ProcessMonitor(this.#tree, this.#opts.monitor, {
+      sample: (m) => {
+        this.emit('metrics', m);
+        this.#hooks.metrics(this, m);
+      },
+      memoryLimit: () => void this.#stopWith('memory-limit', {}).catch(() => {}),
+      cpuHigh: (high) => this.emit('cpu-high', high),
+    });
+  }
+
+  /** The host goes and leaves this persisted process running: stop following its output. */
+  [DETACH](): void {
+    if (!this.#opts.persist || this.#leaderExited) return;
+    this.#monitor?.stop();
+    this.#idle?.stop();
+    clearTimeout(this.#timeoutTimer);
+    this.#child?.closeOutput();
+  }
+
+  get persist(): boolean {
+    return this.#opts.persist;
   }
 
   /** Ends a process that never left the queue. */
@@ -659,7 +717,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
 
   /** Last-resort SIGKILL of the tree, synchronous, for the host's `exit` hook. */
   [KILL_SYNC](): void {
-    if (!this.#tree || this.#exit) return;
+    if (!this.#tree || this.#exit || this.#opts.persist) return;
     try {
       this.#tree.signal(this.#tree.collect(), 'SIGKILL');
     } catch {

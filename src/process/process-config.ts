@@ -39,6 +39,10 @@ export interface ResolvedSpawnOptions {
   idle: { timeoutMs: number; action: 'stop' | 'event' } | undefined;
   /** Undefined: never restarted. */
   restart: RestartSettings | undefined;
+  /** Outlives the host: output straight to the spool, exempt from the watchdog and from shutdown. */
+  persist: boolean;
+  /** Where its output is spooled (manager option stateDir), else undefined. */
+  spool: { dir: string; maxBytes: number } | undefined;
 }
 
 /** How a process reports to its manager; called after the process's own listeners. */

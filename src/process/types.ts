@@ -76,6 +76,8 @@ export interface ProcessInfo {
   outputBytes: number;
   /** Times the restart policy has started it again (each attempt keeps this id). */
   restarts: number;
+  /** Outlives the host (spawn option persist). */
+  persist: boolean;
   exit: ProcessExit | null;
 }
 

@@ -24,6 +24,12 @@ import { sweepManager } from '../tree/process-tree.js';
 import { resolveStopSequence, type ResolvedStopStep } from '../options/stop-sequence.js';
 import { guardHostExit, releaseHostExit } from './host-exit.js';
 import { HostWatchdog } from '../watchdog/host-watchdog.js';
+import { LedgerKeeper } from '../ledger/ledger-keeper.js';
+import { recoverLedger, type RecoveryReport } from '../ledger/recover.js';
+import type { LedgerEntry } from '../ledger/ledger-file.js';
+import type { ReadResult } from '../output/output-buffer.js';
+import { ADOPT, DETACH } from '../process/internal.js';
+import { InvalidOptionsError, NotSupportedError, ProcwardError as ProcwardErrorClass } from '../errors/procward-error.js';
 import { matches, type ListFilter } from './list-filter.js';
 
 export interface ManagerEvents {
@@ -72,6 +78,8 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
   readonly #queue: PQueue | undefined;
   readonly #gate: AdmissionGate | undefined;
   readonly #watchdog: HostWatchdog | undefined;
+  readonly #keeper: LedgerKeeper | undefined;
+  #recovery: Promise<RecoveryReport> | undefined;
   readonly #hooks: ProcessHooks;
   #live = 0;
   #shutdown: Promise<void> | undefined;
@@ -109,15 +117,32 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
     }
     if (Number.isFinite(this.#opts.maxConcurrent) || this.#gate) this.#queue = new PQueue({ concurrency: this.#opts.maxConcurrent });
     this.#hooks = {
-      state: (p, change) => this.emit('state', p, change),
-      output: (p, chunk) => this.emit('output', p, chunk),
+      state: (p, change) => {
+        this.#keeper?.changed();
+        this.emit('state', p, change);
+      },
+      output: (p, chunk) => {
+        if (this.#keeper && !p.persist) this.#keeper.output(p, chunk.data);
+        this.emit('output', p, chunk);
+      },
       exit: (p, exit) => this.#onExit(p, exit),
       error: (_p, error) => this.emit('error', error),
       orphans: (p, found) => this.emit('orphans', p, found),
       metrics: (p, metrics) => this.emit('metrics', p, metrics),
       restart: (p, restart) => this.emit('restart', p, restart),
-      leader: (_p, pid, running) => (running ? this.#watchdog?.guard(pid) : this.#watchdog?.release(pid)),
+      leader: (p, pid, running) => {
+        if (running) this.#keeper?.leader(p, pid);
+        // A persisted process is the one the watchdog must spare.
+        if (p.persist) return;
+        if (running) this.#watchdog?.guard(pid);
+        else this.#watchdog?.release(pid);
+      },
     };
+    if (o.stateDir) {
+      this.#keeper = new LedgerKeeper(o.stateDir, this.id, o.spool?.maxBytes ?? DEFAULTS.spoolMaxBytes, () => this.#processes.values(), (err) =>
+        this.emit('error', err instanceof ProcwardErrorClass ? err : new ProcwardErrorClass('STATE_FAILED', `Writing the state in ${o.stateDir} failed: ${(err as Error).message}; processes run on, but a later recover() may not find them.`, { cause: err })),
+      );
+    }
     if ((o.watchdog ?? true) && HostWatchdog.supported) this.#watchdog = new HostWatchdog(this.id, this.#createdTicks);
   }
 
@@ -149,7 +174,11 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
     if (this.#shutdown) throw new ShuttingDownError();
     const o = parseOptions(SpawnOptionsSchema, options, 'spawn options');
     if (this.#live >= this.#opts.maxProcesses) throw new LimitReachedError(this.#opts.maxProcesses);
+    if (o.persist && !this.#keeper) {
+      throw new InvalidOptionsError('spawn options', [{ path: 'persist', message: 'persist needs the manager option stateDir (where its ledger entry and output live)' }]);
+    }
     const m = this.#opts;
+    const id = randomUUID();
     const resolved: ResolvedSpawnOptions = {
       managerId: this.id,
       command: o.command,
@@ -202,8 +231,10 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
           jitter: o.backoff?.jitter ?? DEFAULTS.backoff.jitter,
         },
       },
+      persist: o.persist ?? false,
+      spool: this.#keeper ? { dir: this.#keeper.spoolDir(id), maxBytes: this.#keeper.spoolMaxBytes } : undefined,
     };
-    const p = new ManagedProcess(randomUUID(), resolved, this.#hooks);
+    const p = new ManagedProcess(id, resolved, this.#hooks);
     this.#processes.set(p.id, p);
     if (++this.#live === 1 && this.#opts.killOnHostExit) guardHostExit(this);
     this.emit('spawn', p);
@@ -302,6 +333,76 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
     return aggregateMetrics(samples);
   }
 
+  /**
+   * Reads the ledger in stateDir left by an earlier host and settles every process in it:
+   * persisted ones still alive are taken over (same id, stop/kill over their tree, metrics, output
+   * from their spool); ones that are alive but were not persisted are killed with their trees
+   * (the host died before its watchdog could act); ones that are gone are reported `lost`. A pid
+   * that now names another process (its start time differs) is never touched.
+   * Rejects with LEDGER_CORRUPT, touching nothing, if the ledger cannot be read. Runs once.
+   */
+  recover(): Promise<RecoveryReport> {
+    const keeper = this.#keeper;
+    if (!keeper) return handled(Promise.reject(new NotSupportedError('recover() needs the manager option stateDir: the ledger to recover from lives there.')));
+    this.#recovery ??= handled(
+      recoverLedger(keeper, this.id, this.#opts.killTimeoutMs, (entry) => this.#adopt(entry)).finally(() => keeper.writeNow()),
+    );
+    return this.#recovery;
+  }
+
+  /**
+   * Output of a process from its spool in stateDir, with the offsets of its OutputBuffer: also for
+   * processes that exited, and for those of an earlier host. Without stateDir, what the registry's
+   * OutputBuffer holds. NOT_FOUND for an id neither knows.
+   */
+  history(query: { id: string; since?: number; limit?: number }): ReadResult {
+    const { id, since, limit } = query;
+    const fromSpool = this.#keeper?.history(id, since, limit);
+    if (fromSpool) return { data: fromSpool.data, from: fromSpool.from, to: fromSpool.to, dropped: fromSpool.dropped };
+    const p = this.#processes.get(id);
+    if (p) return p.output.read({ since, limit });
+    if (this.#keeper?.known(id)) return { data: Buffer.alloc(0), from: since ?? 0, to: since ?? 0, dropped: 0 };
+    throw new NotFoundError(id);
+  }
+
+  #adopt(entry: LedgerEntry): ManagedProcess {
+    const m = this.#opts;
+    const resolved: ResolvedSpawnOptions = {
+      managerId: this.id,
+      command: entry.command,
+      args: entry.args,
+      cwd: entry.cwd,
+      env: undefined,
+      inheritEnv: true,
+      shell: false,
+      label: entry.label,
+      type: entry.type,
+      scope: entry.scope,
+      metadata: entry.metadata,
+      timeoutMs: undefined,
+      signal: undefined,
+      stdin: 'ignore',
+      pty: undefined,
+      outputMaxBytes: m.outputMaxBytes,
+      stop: m.stop,
+      orphans: m.orphans,
+      drainMs: m.drainMs,
+      killTimeoutMs: m.killTimeoutMs,
+      stderrTailBytes: m.stderrTailBytes,
+      monitor: { intervalMs: undefined, maxMemoryBytes: undefined, maxCpuPercent: undefined, cpuWindowMs: DEFAULTS.cpuWindowMs },
+      idle: undefined,
+      restart: undefined,
+      persist: true,
+      spool: { dir: this.#keeper!.spoolDir(entry.id), maxBytes: this.#keeper!.spoolMaxBytes },
+    };
+    const p = new ManagedProcess(entry.id, resolved, this.#hooks);
+    this.#processes.set(p.id, p);
+    if (++this.#live === 1 && this.#opts.killOnHostExit) guardHostExit(this);
+    this.emit('spawn', p);
+    p[ADOPT](entry.pid!, entry.startTicks!, entry.startedAt);
+    return p;
+  }
+
   get(id: string): ManagedProcess | undefined {
     return this.#processes.get(id);
   }
@@ -340,10 +441,15 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
     if (!this.#shutdown) {
       this.#shutdown = (async () => {
         try {
-          await this.#stopMany(this.#liveProcesses(), 'shutdown', options).catch((err: unknown) => {
+          const live = this.#liveProcesses();
+          // Persisted processes are meant to outlive the host: they are let go, not stopped.
+          const kept = live.filter((p) => p.persist && p.state !== 'queued');
+          for (const p of kept) p[DETACH]();
+          await this.#stopMany(live.filter((p) => !kept.includes(p)), 'shutdown', options).catch((err: unknown) => {
             this.emit('error', err as ProcwardError);
           });
-          await this.#whenIdle();
+          await this.#whenIdle(kept.length);
+          this.#keeper?.writeNow();
           const swept = await sweepManager(this.id, this.#createdTicks, this.#opts.killTimeoutMs);
           if (swept.length > 0) this.emit('swept', swept);
         } finally {
@@ -366,6 +472,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
     const at = this.#retained.indexOf(p);
     if (at >= 0) this.#retained.splice(at, 1);
     this.#agents.forget(p.id);
+    this.#keeper?.forget(p.id);
     this.emit('remove', p);
     return true;
   }
@@ -397,24 +504,27 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
 
   #onExit(p: ManagedProcess, exit: ProcessExit): void {
     this.#live--;
+    this.#keeper?.exited(p);
     this.emit('exit', p, exit);
     this.#retained.push(p);
     while (this.#retained.length > this.#opts.retainExited) {
       const old = this.#retained.shift()!;
       this.#processes.delete(old.id);
       this.#agents.forget(old.id);
+      this.#keeper?.forget(old.id);
       this.emit('remove', old);
     }
-    if (this.#live === 0) {
-      releaseHostExit(this);
+    if (this.#live === 0) releaseHostExit(this);
+    if (this.#idle.length > 0 && this.#live === this.#liveProcesses().filter((x) => x.persist).length) {
       const waiters = this.#idle;
       this.#idle = [];
       for (const w of waiters) w();
     }
   }
 
-  #whenIdle(): Promise<void> {
-    if (this.#live === 0) return Promise.resolve();
+  /** Resolves once no more than `kept` processes (the persisted ones let go) are live. */
+  #whenIdle(kept = 0): Promise<void> {
+    if (this.#live <= kept) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 }

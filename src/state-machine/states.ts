@@ -72,7 +72,8 @@ export type StateReason =
   | 'idle'
   | 'memory-limit'
   | 'restart'
-  | 'crash-loop';
+  | 'crash-loop'
+  | 'recover';
 
 /** Reasons that end a process on the library's initiative (its terminal state is `stopped`). */
 export type StopReason = 'stop' | 'kill' | 'timeout' | 'abort' | 'scope' | 'shutdown' | 'idle' | 'memory-limit';

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import treeKill from 'tree-kill';
-import { HAS_PROC, isDeadState, readProcEntry, readProcTable, withEnvMarker, type ProcEntry } from './proc-table.js';
+import { environHas, HAS_PROC, isDeadState, readProcEntry, readProcTable, withEnvMarker, type ProcEntry } from './proc-table.js';
 import { lastPid, pidWindow } from './pid-window.js';
 
 /** Environment variable every child gets; its value names the tree, so members that left it can still be found. */
@@ -30,12 +30,16 @@ function childrenOf(pid: number): number[] {
 /** Environment variable naming the manager that spawned the tree: its shutdown sweeps what is left. */
 export const MANAGER_ENV = 'PROCWARD_MANAGER';
 
+/** `=1` in the environment of a process the host asked to keep (`persist: true`): no sweep or watchdog kills it. */
+export const PERSIST_ENV = 'PROCWARD_PERSIST';
+const PERSISTED = Buffer.from(`${PERSIST_ENV}=1\0`);
+
 /**
  * Kills every live process carrying a manager's marker: the last sweep of a shutdown, for
  * descendants that left their session, group, pipes and parents (double-forked daemons).
  */
 export async function sweepManager(managerId: string, notBeforeTicks: number, timeoutMs: number): Promise<number[]> {
-  const found = withEnvMarker(readProcTable(), Buffer.from(`${MANAGER_ENV}=${managerId}\0`), notBeforeTicks);
+  const found = withEnvMarker(readProcTable(), Buffer.from(`${MANAGER_ENV}=${managerId}\0`), notBeforeTicks).filter((e) => !environHas(e.pid, PERSISTED));
   for (const e of found) {
     try {
       process.kill(e.pid, 'SIGKILL');

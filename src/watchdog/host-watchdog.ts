@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { HAS_PROC, readProcEntry } from '../tree/proc-table.js';
+import { PERSIST_ENV } from '../tree/process-tree.js';
 import { reaperMain, WATCH_SCRIPT } from './watchdog-program.js';
 
-/** In the environment of a process the host asked to keep (`persist: true`): no watchdog kills it. */
-export const PERSIST_ENV = 'PROCWARD_PERSIST';
 
 /**
  * The host's side of the watchdog: starts it on the first guarded process, tells it which

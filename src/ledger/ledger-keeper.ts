@@ -1,0 +1,168 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ProcwardError } from '../errors/procward-error.js';
+import type { ManagedProcess } from '../process/managed-process.js';
+import { readSpool, type SpoolReadResult } from '../spool/spool-reader.js';
+import { SpoolWriter } from '../spool/spool-writer.js';
+import { readProcEntry } from '../tree/proc-table.js';
+import { LedgerFile, type LedgerEntry } from './ledger-file.js';
+
+/**
+ * Keeps a manager's ledger and output spools in its stateDir: an entry per process in the
+ * registry (live and retained), written atomically whenever something changes, and each
+ * non-persisted process's output appended to its spool as it arrives (persisted processes write
+ * their spool themselves).
+ *
+ * Changes in one event-loop turn are written once. A persisted process's pid is written at once,
+ * synchronously: it is the entry a later host needs to find it.
+ */
+export class LedgerKeeper {
+  readonly stateDir: string;
+  readonly #file: LedgerFile;
+  readonly #managerId: string;
+  readonly #spoolMaxBytes: number;
+  readonly #processes: () => Iterable<ManagedProcess>;
+  readonly #onError: (error: ProcwardError | Error) => void;
+  readonly #leaders = new Map<string, { pid: number; startTicks: number | undefined }>();
+  readonly #spools = new Map<string, SpoolWriter>();
+  /** Entries of earlier hosts the registry does not hold: not yet recovered, lost or exited. */
+  #carried = new Map<string, LedgerEntry>();
+  #loaded = false;
+  #scheduled = false;
+
+  constructor(stateDir: string, managerId: string, spoolMaxBytes: number, processes: () => Iterable<ManagedProcess>, onError: (error: ProcwardError | Error) => void) {
+    this.stateDir = stateDir;
+    this.#file = new LedgerFile(stateDir);
+    this.#managerId = managerId;
+    this.#spoolMaxBytes = spoolMaxBytes;
+    this.#processes = processes;
+    this.#onError = onError;
+  }
+
+  get path(): string {
+    return this.#file.path;
+  }
+
+  spoolDir(id: string): string {
+    return join(this.stateDir, 'spool', id);
+  }
+
+  get spoolMaxBytes(): number {
+    return this.#spoolMaxBytes;
+  }
+
+  /**
+   * The earlier host's ledger, read once. Until it is, a write would drop that host's entries, so
+   * the first write reads it too (and, if it is corrupt, leaves it in place and writes nothing).
+   */
+  load(): LedgerEntry[] {
+    const ledger = this.#file.read();
+    this.#loaded = true;
+    // This manager's own entries are rebuilt from its registry at every write.
+    for (const e of ledger?.processes ?? []) if (e.managerId !== this.#managerId && !this.#carried.has(e.id)) this.#carried.set(e.id, e);
+    return [...this.#carried.values()];
+  }
+
+  /** Keeps an entry of an earlier host (lost or exited) for history() and later ledgers. */
+  carry(entry: LedgerEntry): void {
+    this.#carried.set(entry.id, entry);
+  }
+
+  drop(id: string): void {
+    this.#carried.delete(id);
+  }
+
+  leader(p: ManagedProcess, pid: number, startTicks?: number): void {
+    this.#leaders.set(p.id, { pid, startTicks: startTicks ?? readProcEntry(pid)?.startTicks });
+    if (p.persist) this.writeNow();
+    else this.changed();
+  }
+
+  output(p: ManagedProcess, data: Buffer): void {
+    let spool = this.#spools.get(p.id);
+    if (!spool) {
+      spool = new SpoolWriter(this.spoolDir(p.id), { maxBytes: this.#spoolMaxBytes });
+      this.#spools.set(p.id, spool);
+    }
+    try {
+      spool.append(data);
+    } catch (err) {
+      // A full disk must not take the host down; the output is still in memory.
+      this.#spools.delete(p.id);
+      this.#onError(err as Error);
+    }
+  }
+
+  exited(p: ManagedProcess): void {
+    this.#spools.get(p.id)?.close();
+    this.#spools.delete(p.id);
+    this.changed();
+  }
+
+  /** The process left the registry: its entry and its output go. */
+  forget(id: string): void {
+    this.#spools.get(id)?.close();
+    this.#spools.delete(id);
+    this.#leaders.delete(id);
+    this.#carried.delete(id);
+    rmSync(this.spoolDir(id), { recursive: true, force: true });
+    this.changed();
+  }
+
+  history(id: string, since?: number, limit?: number): SpoolReadResult | undefined {
+    try {
+      return readSpool(this.spoolDir(id), { since, limit });
+    } catch {
+      return undefined;
+    }
+  }
+
+  known(id: string): boolean {
+    return this.#carried.has(id);
+  }
+
+  changed(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.writeNow();
+    });
+  }
+
+  writeNow(): void {
+    try {
+      if (!this.#loaded) this.load();
+      const entries: LedgerEntry[] = [...this.#carried.values()];
+      for (const p of this.#processes()) entries.push(this.#entry(p));
+      this.#file.write(this.#managerId, entries);
+    } catch (err) {
+      this.#onError(err as Error);
+    }
+  }
+
+  #entry(p: ManagedProcess): LedgerEntry {
+    const info = p.info;
+    const leader = this.#leaders.get(p.id);
+    return {
+      id: p.id,
+      managerId: this.#managerId,
+      pid: leader?.pid,
+      startTicks: leader?.startTicks,
+      command: info.command,
+      args: info.args,
+      cwd: info.cwd,
+      label: info.label,
+      type: info.type,
+      scope: info.scope,
+      metadata: info.metadata,
+      persist: info.persist,
+      state: info.state,
+      createdAt: info.createdAt,
+      startedAt: info.startedAt,
+      endedAt: info.endedAt,
+      exit: info.exit ? { code: info.exit.code, signal: info.exit.signal, reason: info.exit.reason } : null,
+      spoolDir: this.spoolDir(p.id),
+    };
+  }
+}

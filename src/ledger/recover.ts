@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import type { ManagedProcess } from '../process/managed-process.js';
+import { isTerminal } from '../state-machine/states.js';
+import { isDeadState, readProcEntry, readProcTable, withEnvMarker } from '../tree/proc-table.js';
+import { MANAGER_ENV, PERSIST_ENV, ProcessTree } from '../tree/process-tree.js';
+import type { LedgerEntry } from './ledger-file.js';
+import type { LedgerKeeper } from './ledger-keeper.js';
+
+/** A process of an earlier host that is not running any more, or never ran. */
+export interface LostProcess {
+  entry: LedgerEntry;
+  /** `gone`: it ended while no host watched; `pid-reused`: its pid names another process now (left alone); `never-started`: it was still queued. */
+  why: 'gone' | 'pid-reused' | 'never-started';
+}
+
+export interface RecoveryReport {
+  /** Persisted processes still running, now in this registry under their ids. */
+  adopted: ManagedProcess[];
+  /** Processes that were alive although they should have died with their host: killed with their trees. */
+  killed: LedgerEntry[];
+  lost: LostProcess[];
+  /** Processes that had already ended when their host went (their history() is still there). */
+  exited: LedgerEntry[];
+  /** Other leftovers of earlier managers found by their marker (not in the ledger): killed. */
+  swept: number[];
+}
+
+/** See ProcessManager.recover(). */
+export async function recoverLedger(keeper: LedgerKeeper, managerId: string, killTimeoutMs: number, adopt: (entry: LedgerEntry) => ManagedProcess): Promise<RecoveryReport> {
+  // Entries of earlier hosts only (the keeper leaves out this manager's own); throws
+  // LEDGER_CORRUPT before anything is touched.
+  const entries = keeper.load();
+  const report: RecoveryReport = { adopted: [], killed: [], lost: [], exited: [], swept: [] };
+  const toKill: ProcessTree[] = [];
+  const earlierManagers = new Set<string>();
+  const now = Date.now();
+  for (const entry of entries) {
+    if (entry.managerId !== managerId) earlierManagers.add(entry.managerId);
+    if (isTerminal(entry.state)) {
+      report.exited.push(entry);
+      continue;
+    }
+    const proc = entry.pid === undefined ? undefined : readProcEntry(entry.pid);
+    const alive = proc !== undefined && !isDeadState(proc.state);
+    const same = alive && entry.startTicks !== undefined && proc.startTicks === entry.startTicks;
+    if (!same) {
+      const why = entry.pid === undefined ? 'never-started' : alive ? 'pid-reused' : 'gone';
+      report.lost.push({ entry, why });
+      keeper.carry({ ...entry, state: 'failed', endedAt: now, exit: { code: null, signal: null, reason: 'lost' } });
+      continue;
+    }
+    if (entry.persist) {
+      keeper.drop(entry.id);
+      report.adopted.push(adopt(entry));
+      continue;
+    }
+    toKill.push(new ProcessTree(entry.pid!, entry.id, 0));
+    report.killed.push(entry);
+    keeper.carry({ ...entry, state: 'stopped', endedAt: now, exit: { code: null, signal: 'SIGKILL', reason: 'recover' } });
+  }
+  const members = toKill.flatMap((t) => t.collect());
+  // Descendants that left their trees still carry their manager's marker; persisted ones are spared.
+  const persisted = Buffer.from(`${PERSIST_ENV}=1\0`);
+  const table = readProcTable();
+  for (const earlier of earlierManagers) {
+    for (const e of withEnvMarker(table, Buffer.from(`${MANAGER_ENV}=${earlier}\0`), 0)) {
+      if (members.some((m) => m.pid === e.pid) || environOf(e.pid)?.includes(persisted) !== false) continue;
+      members.push(e);
+      report.swept.push(e.pid);
+    }
+  }
+  for (const m of members) {
+    try {
+      process.kill(m.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  const deadline = performance.now() + killTimeoutMs;
+  let left = members;
+  while (left.length > 0 && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 5));
+    left = left.filter((m) => {
+      const e = readProcEntry(m.pid);
+      return e !== undefined && e.startTicks === m.startTicks && !isDeadState(e.state);
+    });
+  }
+  return report;
+}
+
+function environOf(pid: number): Buffer | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/environ`);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,122 @@
+import { spawn } from 'node:child_process';
+import { closeSync } from 'node:fs';
+import type { ChildEvents, ChildHandle } from '../spawn/child-handle.js';
+import { isDeadState, readProcEntry } from '../tree/proc-table.js';
+import { readSpool } from './spool-reader.js';
+import { SpoolWriter } from './spool-writer.js';
+import type { SpoolOptions } from './spool-options.js';
+
+/** How often the spool is read for new output, and an adopted leader checked for life. */
+const POLL_MS = 50;
+
+export interface SpooledSpawnOptions {
+  command: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  shell: boolean | string;
+  spoolDir: string;
+  spool: SpoolOptions;
+}
+
+/**
+ * Follows a spool from `since`: what the child writes reaches the host by the file, not a pipe.
+ * Returns a function that reads everything left synchronously and stops following.
+ */
+function follow(dir: string, since: number, on: ChildEvents): { finish(): void } {
+  let cursor = since;
+  const drain = () => {
+    for (;;) {
+      const r = readSpool(dir, { since: cursor, limit: 1024 * 1024 });
+      if (r.data.length === 0) return;
+      cursor = r.to;
+      on.data('stdout', r.data);
+    }
+  };
+  // The timer never keeps a host alive: a persisted process is meant to outlive it.
+  const timer = setInterval(drain, POLL_MS).unref();
+  return {
+    finish() {
+      clearInterval(timer);
+      drain();
+    },
+  };
+}
+
+/**
+ * A child that must outlive its host (`persist: true`): stdout and stderr go straight to its
+ * spool file, so nothing is lost while no host runs, and the host reads the file. Both streams
+ * share the file, in the order written, and arrive as `stdout`. The child is unref'd: it never
+ * keeps the host alive.
+ */
+export function spawnSpooledChild(o: SpooledSpawnOptions, on: ChildEvents): ChildHandle {
+  const start = new SpoolWriter(o.spoolDir, o.spool).end;
+  const fd = SpoolWriter.openForChild(o.spoolDir, o.spool);
+  let child;
+  try {
+    child = spawn(o.command, o.args, { cwd: o.cwd, env: o.env, shell: o.shell, detached: true, stdio: ['ignore', fd, fd], windowsHide: true });
+  } finally {
+    closeSync(fd); // the child has its own copy
+  }
+  child.unref();
+  const reader = follow(o.spoolDir, start, on);
+  let spawned = false;
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    reader.finish();
+    on.outputClosed();
+  };
+  child.once('spawn', () => {
+    spawned = true;
+    on.spawned();
+  });
+  child.on('error', (err: NodeJS.ErrnoException) => {
+    if (!spawned) {
+      closed = true;
+      reader.finish();
+      on.spawnFailed(err);
+    } else on.failed(err);
+  });
+  child.once('exit', (code, signal) => {
+    reader.finish();
+    on.exited(code, signal);
+    close();
+  });
+  return {
+    get pid() {
+      return child.pid;
+    },
+    input: undefined,
+    closeOutput: close,
+  };
+}
+
+/**
+ * A persisted process found alive after a host restart. It is not the host's child, so its exit
+ * is noticed by polling /proc (pid and start time) and its exit status is unknown (null).
+ */
+export function adoptSpooledChild(pid: number, startTicks: number, spoolDir: string, since: number, on: ChildEvents): ChildHandle {
+  const reader = follow(spoolDir, since, on);
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    reader.finish();
+    on.outputClosed();
+  };
+  const alive = () => {
+    const e = readProcEntry(pid);
+    return e !== undefined && e.startTicks === startTicks && !isDeadState(e.state);
+  };
+  const watch = setInterval(() => {
+    if (alive()) return;
+    clearInterval(watch);
+    reader.finish();
+    on.exited(null, null);
+    close();
+  }, POLL_MS).unref();
+  queueMicrotask(() => on.spawned());
+  return { pid, input: undefined, closeOutput: close };
+}

@@ -1,0 +1,144 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ProcessManager } from '../../src/index.js';
+import { FIXTURES, isAlive, waitFor } from '../helpers/proc.js';
+
+let pm: ProcessManager | undefined;
+const dirs: string[] = [];
+afterEach(async () => {
+  // The adopted service is stopped explicitly: shutdown lets persisted processes go on.
+  for (const p of pm?.list() ?? []) if (p.persist) await p.stop().catch(() => {});
+  await pm?.shutdown();
+  pm = undefined;
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function stateDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'procward-state-'));
+  dirs.push(d);
+  return d;
+}
+
+async function hostThenKill(dir: string) {
+  const host = spawn(process.execPath, ['--import', 'tsx', FIXTURES + 'host-persist.mjs', dir], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  let out = '';
+  host.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  await waitFor(() => out.includes('\n'), 'the host to start its processes', 30_000);
+  const started = JSON.parse(out) as { service: { id: string; pid: number }; tree: { id: string; leader: number; stubborn: number; escaped: number } };
+  host.kill('SIGKILL');
+  await once(host, 'exit');
+  return started;
+}
+
+describe('recovery after the host was SIGKILLed', () => {
+  it('the persisted service lives on and is taken over; the rest of the tree died with the host', async () => {
+    const dir = stateDir();
+    const before = await hostThenKill(dir);
+    await waitFor(() => [before.tree.leader, before.tree.stubborn, before.tree.escaped].every((pid) => !isAlive(pid)), 'the ordinary tree to be killed by the watchdog');
+    expect(isAlive(before.service.pid)).toBe(true);
+
+    pm = new ProcessManager({ stateDir: dir });
+    const report = await pm.recover();
+    expect(report.adopted.map((p) => p.id)).toEqual([before.service.id]);
+    expect(report.killed).toEqual([]);
+    const service = report.adopted[0]!;
+    expect(service).toBe(pm.get(before.service.id));
+    expect(service.state).toBe('running');
+    expect(service.pid).toBe(before.service.pid);
+    expect(service.info.persist).toBe(true);
+
+    // Output written while no host ran is there, with the spool's offsets, and new output follows.
+    const first = service.output.read().data.toString();
+    expect(first).toMatch(/^tick 0\ntick 1\n/);
+    const seen = service.output.end;
+    await waitFor(() => service.output.end > seen + 20, 'new output from the adopted service');
+    const all = service.output.read().data.toString().split('\n').slice(0, -1);
+    all.forEach((line, i) => expect(line).toBe(`tick ${i}`));
+    expect(pm.history({ id: service.id, limit: 14 }).data.toString()).toBe('tick 0\ntick 1\n');
+
+    const exit = await service.stop();
+    expect(exit).toMatchObject({ state: 'stopped', reason: 'stop' });
+    expect(isAlive(before.service.pid)).toBe(false);
+    // The ordinary process is in the ledger as killed, and its output can still be read.
+    expect(report.exited.map((e) => e.id).concat(report.lost.map((l) => l.entry.id))).toContain(before.tree.id);
+    expect(pm.history({ id: before.tree.id }).data.toString()).toContain('"leader"');
+  });
+
+  it('a persisted process that died while no host ran is reported lost, and recover() runs once', async () => {
+    const dir = stateDir();
+    const before = await hostThenKill(dir);
+    process.kill(before.service.pid, 'SIGKILL');
+    await waitFor(() => !isAlive(before.service.pid), 'the service to die');
+    pm = new ProcessManager({ stateDir: dir });
+    const report = await pm.recover();
+    expect(report.adopted).toEqual([]);
+    expect(report.lost.find((l) => l.entry.id === before.service.id)).toMatchObject({ why: 'gone' });
+    expect(await pm.recover()).toBe(report);
+  });
+
+  it('never touches a pid that now names another process', async () => {
+    const dir = stateDir();
+    pm = new ProcessManager({ stateDir: dir });
+    const stranger = spawn('sleep', ['60'], { stdio: 'ignore' });
+    await once(stranger, 'spawn');
+    const entry = {
+      id: 'p-1', managerId: 'earlier', pid: stranger.pid, startTicks: 1, command: 'sleep', args: ['60'], cwd: '/', type: 'command', metadata: {},
+      persist: false, state: 'running', createdAt: 0, startedAt: 0, endedAt: null, exit: null, spoolDir: join(dir, 'spool', 'p-1'),
+    };
+    writeFileSync(join(dir, 'ledger.json'), JSON.stringify({ format: 'procward-ledger', version: 1, managerId: 'earlier', hostPid: 1, updatedAt: 0, processes: [entry] }));
+    const report = await pm.recover();
+    expect(report.lost).toEqual([{ entry: expect.objectContaining({ id: 'p-1' }), why: 'pid-reused' }]);
+    expect(report.killed).toEqual([]);
+    expect(isAlive(stranger.pid!)).toBe(true);
+    stranger.kill('SIGKILL');
+  });
+
+  it.each([
+    ['truncated', (text: string) => text.slice(0, text.length / 2)],
+    ['garbage', () => '\u0000\u0001garbage{{{'],
+    ['empty', () => ''],
+    ['another format', () => JSON.stringify({ processes: 'no' })],
+  ])('a %s ledger is a clear LEDGER_CORRUPT error, and nothing is touched', async (_what, corrupt) => {
+    const dir = stateDir();
+    const before = await hostThenKill(dir);
+    const path = join(dir, 'ledger.json');
+    writeFileSync(path, corrupt(readFileSync(path, 'utf8')));
+    pm = new ProcessManager({ stateDir: dir });
+    await expect(pm.recover()).rejects.toMatchObject({ code: 'LEDGER_CORRUPT', message: expect.stringContaining('no process was touched') });
+    expect(isAlive(before.service.pid)).toBe(true);
+    process.kill(before.service.pid, 'SIGKILL');
+  });
+
+  it('a missing ledger recovers nothing; recover() without stateDir is NOT_SUPPORTED; persist without stateDir is refused', async () => {
+    pm = new ProcessManager({ stateDir: stateDir() });
+    expect(await pm.recover()).toEqual({ adopted: [], killed: [], lost: [], exited: [], swept: [] });
+    const plain = new ProcessManager();
+    await expect(plain.recover()).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
+    expect(() => plain.spawn({ command: 'true', persist: true })).toThrow(/persist needs the manager option stateDir/);
+    await plain.shutdown();
+  });
+});
+
+describe('ledger and history within one host', () => {
+  it('writes every process to the ledger atomically and reads history of exited processes from the spool', async () => {
+    const dir = stateDir();
+    pm = new ProcessManager({ stateDir: dir, output: { maxBytes: 1024 } });
+    const p = pm.spawn({ command: 'bash', args: ['-c', 'for i in $(seq 1000); do echo "line $i"; done'] });
+    await p.exited;
+    // The buffer kept the last KiB; the spool has all of it, at the same offsets.
+    expect(p.output.start).toBeGreaterThan(0);
+    const all = pm.history({ id: p.id });
+    expect(all.from).toBe(0);
+    expect(all.data.toString().split('\n')[999]).toBe('line 1000');
+    expect(pm.history({ id: p.id, since: p.output.start }).data.equals(p.output.read().data)).toBe(true);
+    await waitFor(() => {
+      const ledger = JSON.parse(readFileSync(join(dir, 'ledger.json'), 'utf8'));
+      return ledger.processes.find((e: { id: string; state: string }) => e.id === p.id && e.state === 'completed');
+    }, 'the ledger to record the exit');
+    expect(() => pm!.history({ id: 'nope' })).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+  });
+});
