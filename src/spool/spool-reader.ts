@@ -123,6 +123,14 @@ export async function* followSpool(dir: string, options: FollowSpoolOptions = {}
     // that starts after the marker was seen reaches the true end.
     const closed = existsSync(join(dir, CLOSED_MARKER));
     const r = readSpool(dir, { since: cursor, limit: FOLLOW_READ_BYTES });
+    // A directory listing taken while the writer starts a segment may miss the newest one: the
+    // spool then looks shorter than what was already read. The cursor never goes back.
+    if (r.to < cursor) {
+      await delay(pollMs, undefined, { signal }).catch((error: unknown) => {
+        if (!signal?.aborted) throw error;
+      });
+      continue;
+    }
     cursor = r.to;
     dropped += r.dropped;
     if (r.data.length > 0) {

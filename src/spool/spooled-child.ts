@@ -28,7 +28,8 @@ function follow(dir: string, since: number, on: ChildEvents): { finish(): void }
   const drain = () => {
     for (;;) {
       const r = readSpool(dir, { since: cursor, limit: 1024 * 1024 });
-      if (r.data.length === 0) return;
+      // r.to < cursor: a listing that missed the newest segment (see followSpool); try again later.
+      if (r.data.length === 0 || r.to < cursor) return;
       cursor = r.to;
       on.data('stdout', r.data);
     }

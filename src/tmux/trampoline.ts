@@ -16,9 +16,10 @@ import { join } from 'node:path';
  *   pid;<pid>            the command started (procward reports this pid, not the trampoline's)
  *   failed;<errno code>  the command could not be started
  *   exit;<code>;<signal> the command ended: everything it wrote came before this
- * After `exit` it waits for procward's SIGUSR2 (procward has read up to the report), or at most
- * DRAIN_TIMEOUT_MS when no procward is there, then ends the same way the command did (the same
- * exit code, or the same signal), so tmux's pane_dead_status tells the truth too.
+ * After `exit` it stays, holding the pane open, until procward has read up to the report and ends
+ * the session (the terminal hangs up: SIGHUP) or sends SIGUSR2, or at most DRAIN_TIMEOUT_MS when
+ * no procward is there; then it ends the way the command did (the same exit code, or the same
+ * signal), so that tmux's #{pane_dead_status} and #{pane_dead_signal} tell the truth too.
  *
  * It takes the command's environment from a private file rather than from tmux: `new-session -e`
  * would put every value in a tmux client's argv (readable by anyone through ps) and tmux refuses a
@@ -66,7 +67,7 @@ function finish() {
   setTimeout(() => process.exit(128 + (signals[signal] || 0)), 1000);
 }
 for (const s of passive) process.on(s, () => {
-  if (status && (s === 'SIGUSR2' || s === 'SIGHUP')) finish();
+  if (status && (s === 'SIGHUP' || s === 'SIGUSR2')) finish();
   else if (s === 'SIGHUP' && child) child.kill('SIGHUP');
 });
 function fail(e) { report('failed;' + (e.code || '')); process.exit(127); }
