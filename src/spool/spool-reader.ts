@@ -125,7 +125,7 @@ export async function* followSpool(dir: string, options: FollowSpoolOptions = {}
     const r = readSpool(dir, { since: cursor, limit: FOLLOW_READ_BYTES });
     // A directory listing taken while the writer starts a segment may miss the newest one: the
     // spool then looks shorter than what was already read. The cursor never goes back.
-    if (r.to < cursor) {
+    if (cursor !== undefined && r.to < cursor) {
       await delay(pollMs, undefined, { signal }).catch((error: unknown) => {
         if (!signal?.aborted) throw error;
       });

@@ -11,19 +11,21 @@ export interface PaneIds {
   pane: string;
   /** The pane's own process: the trampoline, for a session procward started. */
   panePid: number;
+  /** The tmux server's. */
+  serverPid: number;
 }
 
 /** The format that prints a pane's ids, for -P -F and display-message -p. */
-export const IDS_FORMAT = '#{session_id} #{window_id} #{pane_id} #{pane_pid}';
+export const IDS_FORMAT = '#{session_id} #{window_id} #{pane_id} #{pane_pid} #{pid}';
 
-const IDS = /^(\$\d+) (@\d+) (%\d+) (\d+)(?: (\d+) (\d+))?$/;
+const IDS = /^(\$\d+) (@\d+) (%\d+) (\d+) (\d+)(?: (\d+) (\d+))?$/;
 
 /** Reads IDS_FORMAT's line, optionally followed by " <width> <height>". */
 export function parsePaneIds(line: string | undefined): (PaneIds & { cols?: number; rows?: number }) | undefined {
   const m = IDS.exec(line?.trim() ?? '');
   if (!m) return undefined;
-  const ids = { session: m[1]!, window: m[2]!, pane: m[3]!, panePid: Number(m[4]) };
-  return m[5] ? { ...ids, cols: Number(m[5]), rows: Number(m[6]) } : ids;
+  const ids = { session: m[1]!, window: m[2]!, pane: m[3]!, panePid: Number(m[4]), serverPid: Number(m[5]) };
+  return m[6] ? { ...ids, cols: Number(m[6]), rows: Number(m[7]) } : ids;
 }
 
 const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));

@@ -25,6 +25,10 @@ const MAX_REATTACH = 5;
 // down is told "server exited unexpectedly" (or finds no server): creating the session is tried
 // again, on a server started afresh.
 const MAX_START_ATTEMPTS = 3;
+
+// How long a dead pane's status may take to show once the server has been nudged (see #onPane);
+// the subscription is checked once a second.
+const DEAD_STATUS_WAIT_MS = 3_000;
 const SERVER_GONE = /server exited unexpectedly|lost server|no server running|Connection refused/i;
 
 type ReplyHandler = (ok: boolean, lines: string[]) => void;
@@ -77,6 +81,7 @@ export class TmuxPane implements TmuxChildHandle {
   #cleanup: (() => void) | undefined;
   #startArgv: string[] | undefined;
   #startAttempts = 0;
+  #statusTimer: NodeJS.Timeout | undefined;
 
   constructor(o: TmuxPaneOptions) {
     this.session = o.session;
@@ -278,8 +283,13 @@ export class TmuxPane implements TmuxChildHandle {
       return this.#finishOutput();
     }
     const [dead, status, signal] = state.trim().split(' ');
-    if (dead === '1') {
+    if (dead === '1' && (status || signal)) {
       this.#onPane({ pane: ids.pane, dead: true, status: status ? Number(status) : undefined, signal: signal ? Number(signal) : undefined });
+    } else if (dead === '1' && this.#reattaches < MAX_REATTACH) {
+      // Dead, status not recorded yet: follow again, the subscription brings it (see #onPane).
+      this.#reattaches++;
+      this.#nudgeServer();
+      this.#attach();
     } else if (this.#reattaches++ < MAX_REATTACH) {
       this.#attach();
     } else {
@@ -312,9 +322,33 @@ export class TmuxPane implements TmuxChildHandle {
 
   #onPane(state: PaneState): void {
     if (state.pane !== this.#ids?.pane || !state.dead) return;
-    // The report was not seen (no client was attached, or the trampoline was killed with the command).
+    // tmux marks a pane dead at the end of its output and records the status when it reaps the
+    // process. tmux 3.3a sometimes does not reap it at all (the process stays a zombie, the status
+    // empty, until the server's next SIGCHLD; seen in about 1 run in 4 on Linux after kill -9 of
+    // the pane's group): a SIGCHLD of our own makes it look. The status follows in a later report;
+    // without one after DEAD_STATUS_WAIT_MS it is not coming.
+    if (state.status === undefined && state.signal === undefined) {
+      if (this.#settled || this.#statusTimer) return;
+      this.#nudgeServer();
+      this.#statusTimer = setTimeout(() => this.#paneDead(null, null), DEAD_STATUS_WAIT_MS);
+      return;
+    }
     const signal = signalName(state.signal);
-    this.#reportExit(signal ? null : (state.status ?? null), signal);
+    this.#paneDead(signal ? null : (state.status ?? null), signal);
+  }
+
+  #nudgeServer(): void {
+    try {
+      if (this.#ids) process.kill(this.#ids.serverPid, 'SIGCHLD');
+    } catch {
+      /* the server is gone: the control client's end tells the rest */
+    }
+  }
+
+  /** The pane's process ended and the trampoline's report was not seen (no client was attached, or it was killed with the command). */
+  #paneDead(code: number | null, signal: NodeJS.Signals | null): void {
+    clearTimeout(this.#statusTimer);
+    this.#reportExit(code, signal);
     void this.#endSession();
   }
 
@@ -374,6 +408,7 @@ export class TmuxPane implements TmuxChildHandle {
   #finishOutput(): void {
     if (this.#outputClosed) return;
     this.#filter.flush();
+    clearTimeout(this.#statusTimer);
     this.#outputClosed = true;
     this.#held = this.#held && [];
     this.#cleanup?.();

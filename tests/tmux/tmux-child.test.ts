@@ -340,7 +340,7 @@ describe('tmux backend', () => {
     const h = await adoptTmuxSession(first.session, SOCKET, r.on);
     expect(h).toBeDefined();
     handles.push(h!);
-    expect(await r.exited).toEqual({ code: null, signal: 'SIGHUP' });
+    expect(await r.exited, JSON.stringify(r.events)).toEqual({ code: null, signal: 'SIGHUP' });
     await r.outputClosed;
     expect(await hasSession(first.session)).toBe(false);
   });
@@ -363,7 +363,7 @@ describe('tmux backend', () => {
   });
 
   it('kill() escalates to SIGKILL for a command that ignores SIGHUP', async () => {
-    const { h, r, session } = spawn({ command: 'bash', args: ['-c', 'trap "" HUP; echo ready; while :; do sleep 0.2; done'] });
+    const { h, r, session } = spawn({ command: 'bash', args: ['-c', 'trap "" HUP; echo ready; read -r line'] });
     await r.until(/ready\r\n/);
     const pid = h.pid!;
     await h.kill();
