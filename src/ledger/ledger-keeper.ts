@@ -21,6 +21,7 @@ export class LedgerKeeper {
   readonly #file: LedgerFile;
   readonly #managerId: string;
   readonly #spoolMaxBytes: number;
+  readonly #retain: number;
   readonly #processes: () => Iterable<ManagedProcess>;
   readonly #onError: (error: ProcwardError | Error) => void;
   readonly #leaders = new Map<string, { pid: number; startTicks: number | undefined }>();
@@ -30,7 +31,16 @@ export class LedgerKeeper {
   #loaded = false;
   #scheduled = false;
 
-  constructor(stateDir: string, managerId: string, spoolMaxBytes: number, processes: () => Iterable<ManagedProcess>, onError: (error: ProcwardError | Error) => void) {
+  constructor(
+    stateDir: string,
+    managerId: string,
+    spoolMaxBytes: number,
+    /** Ended entries of earlier hosts kept (with their spools), like retainExited for the registry. */
+    retain: number,
+    processes: () => Iterable<ManagedProcess>,
+    onError: (error: ProcwardError | Error) => void,
+  ) {
+    this.#retain = retain;
     this.stateDir = stateDir;
     this.#file = new LedgerFile(stateDir);
     this.#managerId = managerId;
@@ -66,6 +76,9 @@ export class LedgerKeeper {
   /** Keeps an entry of an earlier host (lost or exited) for history() and later ledgers. */
   carry(entry: LedgerEntry): void {
     this.#carried.set(entry.id, entry);
+    // Ended entries of earlier hosts would otherwise pile up with every restart.
+    const ended = [...this.#carried.values()].filter((e) => e.endedAt !== null).sort((a, b) => a.endedAt! - b.endedAt!);
+    for (const old of ended.slice(0, Math.max(0, ended.length - this.#retain))) this.forget(old.id);
   }
 
   drop(id: string): void {

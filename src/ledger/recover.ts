@@ -38,6 +38,7 @@ export async function recoverLedger(keeper: LedgerKeeper, managerId: string, kil
     if (entry.managerId !== managerId) earlierManagers.add(entry.managerId);
     if (isTerminal(entry.state)) {
       report.exited.push(entry);
+      keeper.carry(entry);
       continue;
     }
     const proc = entry.pid === undefined ? undefined : readProcEntry(entry.pid);

@@ -139,7 +139,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
       },
     };
     if (o.stateDir) {
-      this.#keeper = new LedgerKeeper(o.stateDir, this.id, o.spool?.maxBytes ?? DEFAULTS.spoolMaxBytes, () => this.#processes.values(), (err) =>
+      this.#keeper = new LedgerKeeper(o.stateDir, this.id, o.spool?.maxBytes ?? DEFAULTS.spoolMaxBytes, this.#opts.retainExited, () => this.#processes.values(), (err) =>
         this.emit('error', err instanceof ProcwardErrorClass ? err : new ProcwardErrorClass('STATE_FAILED', `Writing the state in ${o.stateDir} failed: ${(err as Error).message}; processes run on, but a later recover() may not find them.`, { cause: err })),
       );
     }

@@ -2,11 +2,12 @@ import type { ChildEvents } from '../spawn/child-handle.js';
 import { deferred, handled } from '../internal/deferred.js';
 import { ControlClient, SUBSCRIBE, type PaneState } from './control-client.js';
 import { MarkerFilter } from './marker-filter.js';
+import { PaneCommands } from './pane-commands.js';
+import { PaneEvents } from './pane-events.js';
 import { parsePaneIds, pidExists, signalName, type PaneIds } from './pane-ids.js';
 import { checkSize, commandSequence } from './tmux-argv.js';
 import type { TmuxCapture, TmuxChildHandle } from './tmux-child.js';
-import { TmuxInput, sendKeysArgv } from './tmux-input.js';
-import { runTmux } from './tmux-runner.js';
+import { TmuxInput } from './tmux-input.js';
 
 /**
  * kill() hangs up on the command (SIGHUP, as closing its terminal would; a shell passes it on to
@@ -14,22 +15,21 @@ import { runTmux } from './tmux-runner.js';
  */
 export const KILL_GRACE_MS = 2_000;
 
-// After kill-session, tmux tells the control client (%exit) and it leaves; should it not, it is detached.
+// After kill-session tmux tells the control client (%exit) and it leaves; should it not, it is detached.
 const CONTROL_EXIT_GRACE_MS = 2_000;
 
 // A person attaching with `tmux attach -d` detaches every other client, ours included: it is
 // re-attached, but not forever if something keeps throwing it out.
 const MAX_REATTACH = 5;
 
-// A tmux server exits when its last session ends, and a client that connects while it is going
-// down is told "server exited unexpectedly" (or finds no server): creating the session is tried
-// again, on a server started afresh.
+// A tmux server exits when its last session ends, and a client that connects while it goes down
+// is told "server exited unexpectedly": creating the session is tried again, on a fresh server.
 const MAX_START_ATTEMPTS = 3;
+const SERVER_GONE = /server exited unexpectedly|lost server|no server running|Connection refused/i;
 
 // How long a dead pane's status may take to show once the server has been nudged (see #onPane);
 // the subscription is checked once a second.
 const DEAD_STATUS_WAIT_MS = 3_000;
-const SERVER_GONE = /server exited unexpectedly|lost server|no server running|Connection refused/i;
 
 type ReplyHandler = (ok: boolean, lines: string[]) => void;
 
@@ -46,9 +46,9 @@ export interface TmuxPaneOptions {
 }
 
 /**
- * One pane followed through a control client: output, the trampoline's reports, tmux's pane state.
- * Lifecycle: begin() (new session) or adopt() (existing one); then exactly one of spawnFailed or
- * exited (unless closeOutput() detached first), then outputClosed once the control client is gone.
+ * One pane followed through a control client: output, the trampoline's reports, tmux's pane
+ * state; input, size and screen through tmux commands run in order. begin() creates the session,
+ * adopt() follows an existing one.
  */
 export class TmuxPane implements TmuxChildHandle {
   readonly session: string;
@@ -56,31 +56,22 @@ export class TmuxPane implements TmuxChildHandle {
   readonly input: TmuxInput;
   readonly #tmux: string;
   readonly #label: string;
-  readonly #on: ChildEvents;
+  readonly #nonce: string | undefined;
+  readonly #events: PaneEvents;
   readonly #filter: MarkerFilter;
   readonly #size: { cols: number; rows: number };
-  readonly #nonce: string | undefined;
   readonly #started = deferred<PaneIds>();
-  readonly #settledOnce = deferred<void>();
+  readonly #commands: PaneCommands;
+  /** Resolves when no control client is left and outputClosed has been reported. */
   readonly #gone = deferred<void>();
   #ids: PaneIds | undefined;
   #pid: number | undefined;
   #control: ControlClient | undefined;
   #replies: ReplyHandler[] = [];
   #attachDone: ((ok: boolean) => void) | undefined;
-  /** Output that came before the command's pid: delivered right after spawned(). */
-  #held: Buffer[] | undefined = [];
-  #serial: Promise<unknown> = Promise.resolve();
-  #settled = false;
-  #outputClosed = false;
-  #detached = false;
-  /** An adoption that did not attach: nothing is reported, ever. */
-  #abandoned = false;
   #ended: Promise<void> | undefined;
   #reattaches = 0;
-  #cleanup: (() => void) | undefined;
-  #startArgv: string[] | undefined;
-  #startAttempts = 0;
+  #start: { argv: string[]; attempts: number; cleanup: () => void } | undefined;
   #statusTimer: NodeJS.Timeout | undefined;
 
   constructor(o: TmuxPaneOptions) {
@@ -88,12 +79,13 @@ export class TmuxPane implements TmuxChildHandle {
     this.socket = o.socket;
     this.#tmux = o.tmux;
     this.#label = o.label;
-    this.#on = o.on;
-    this.#size = { ...o.size };
     this.#nonce = o.nonce;
+    this.#size = { ...o.size };
+    this.#events = new PaneEvents(o.on);
     handled(this.#started.promise);
-    this.#filter = new MarkerFilter(o.nonce, { data: (d) => this.#deliver(d), report: (f) => this.#onReport(f) });
-    this.input = new TmuxInput((bytes) => this.#run((ids) => this.#tmuxRun(sendKeysArgv(ids.pane, bytes))).then(() => {}));
+    this.#commands = new PaneCommands(o.tmux, o.socket, this.#started.promise);
+    this.#filter = new MarkerFilter(o.nonce, { data: (d) => this.#events.data(d), report: (f) => this.#onReport(f) });
+    this.input = new TmuxInput((bytes) => this.#commands.sendKeys(bytes));
   }
 
   get pid(): number | undefined {
@@ -106,29 +98,21 @@ export class TmuxPane implements TmuxChildHandle {
 
   /** Starts the control client that creates the session (`new-session` first in `argv`). */
   begin(argv: string[], cleanup: () => void): void {
-    this.#cleanup = cleanup;
-    this.#startArgv = argv;
-    this.#startAttempts++;
+    this.#start = { argv, attempts: (this.#start?.attempts ?? 0) + 1, cleanup };
     this.#follow(argv, [(ok, lines) => this.#created(ok, lines)]);
   }
 
-  /** Follows an existing pane; resolves false (and reports nothing) if it cannot attach. */
+  /** Follows an existing pane; resolves false (having reported nothing) if it cannot attach. */
   adopt(ids: PaneIds, pid: number | undefined): Promise<boolean> {
     this.#ids = ids;
     this.#pid = pid;
     this.#started.resolve(ids);
     return new Promise((resolve) => {
       this.#attach((ok) => {
-        if (ok) this.#reportSpawned();
+        if (ok) this.#events.spawnedNow();
         // The command ended while nobody followed: its trampoline waits for a reader of its exit
-        // report. There is one now (the report itself is gone, tmux's pane status is not): let it go.
-        if (ok && this.#nonce && pid !== undefined && !pidExists(pid)) {
-          try {
-            process.kill(ids.panePid, 'SIGUSR2');
-          } catch {
-            /* gone already */
-          }
-        }
+        // report. The report is gone, but tmux's pane status is not: let the trampoline end.
+        if (ok && this.#nonce && pid !== undefined && !pidExists(pid)) signal(ids.panePid, 'SIGUSR2');
         resolve(ok);
       });
     });
@@ -136,31 +120,24 @@ export class TmuxPane implements TmuxChildHandle {
 
   /** A spawn that fails before tmux is asked for anything. */
   failBeforeStart(err: NodeJS.ErrnoException): void {
-    this.#cleanup?.();
-    this.#reportSpawnFailed(err);
+    this.#start?.cleanup();
+    this.#fail(err);
     this.#finishOutput();
   }
 
   resize(cols: number, rows: number): void {
     checkSize(cols, rows);
-    if (this.#outputClosed || (cols === this.#size.cols && rows === this.#size.rows)) return;
+    if (this.#events.closed || (cols === this.#size.cols && rows === this.#size.rows)) return;
     this.#size.cols = cols;
     this.#size.rows = rows;
-    // Queued with input, so what is typed after resize() reaches the program at the new size.
-    this.#run((ids) => this.#tmuxRun(['resize-window', '-t', ids.window, '-x', String(cols), '-y', String(rows)])).catch((err) => {
-      if ((err as NodeJS.ErrnoException).code === 'ETMUX' && !this.#settled) this.#on.failed(err as Error);
+    this.#commands.resize(cols, rows).catch((err) => {
+      if ((err as NodeJS.ErrnoException).code === 'ETMUX' && !this.#events.settled) this.#events.failed(err as Error);
     });
   }
 
   /** The visible screen as tmux renders it (one string per row, trailing spaces trimmed) and the cursor. */
   capture(): Promise<TmuxCapture> {
-    return this.#run(async (ids) => {
-      const text = await this.#tmuxRun(commandSequence(['capture-pane', '-p', '-t', ids.pane], ['display-message', '-p', '-t', ids.pane, '#{cursor_x} #{cursor_y}']));
-      const lines = text.split('\n');
-      lines.pop(); // after the last newline
-      const [x = 0, y = 0] = (lines.pop() ?? '').split(' ').map(Number);
-      return { lines, cursor: { x, y } };
-    });
+    return this.#commands.capture();
   }
 
   /**
@@ -171,16 +148,11 @@ export class TmuxPane implements TmuxChildHandle {
    */
   async kill(): Promise<void> {
     const ids = await this.#started.promise.catch(() => undefined);
-    const pid = this.#pid;
-    for (const signal of ['SIGHUP', 'SIGKILL'] as const) {
-      if (!ids || this.#settled || this.#detached || pid === undefined) break;
-      try {
-        process.kill(pid, signal);
-      } catch {
-        /* already gone: its exit is on its way */
-      }
+    for (const sig of ['SIGHUP', 'SIGKILL'] as const) {
+      if (!ids || this.#events.settled || this.#pid === undefined) break;
+      signal(this.#pid, sig);
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.#settledOnce.promise, new Promise((r) => (timer = setTimeout(r, KILL_GRACE_MS)))]);
+      await Promise.race([this.#events.settledOnce, new Promise((r) => (timer = setTimeout(r, KILL_GRACE_MS)))]);
       clearTimeout(timer);
     }
     if (ids) await this.#endSession();
@@ -193,25 +165,25 @@ export class TmuxPane implements TmuxChildHandle {
    * (a host that goes away and leaves the process to a person, or to its next run).
    */
   closeOutput(): void {
-    if (this.#outputClosed) return;
-    if (this.#settled) void this.#endSession();
-    else this.#detached = true;
+    if (this.#events.closed) return;
+    if (this.#events.settled) void this.#endSession();
+    else this.#events.silence();
     this.#control?.close();
     this.#finishOutput();
   }
 
-  // ---- control client ----
+  // ---- following ----
 
   #follow(argv: string[], replies: ReplyHandler[]): void {
     this.#replies = replies;
     const client: ControlClient = new ControlClient(this.#tmux, this.socket, argv, {
       output: (pane, data) => {
-        if (pane === this.#ids?.pane && !this.#outputClosed) this.#filter.push(data);
+        if (pane === this.#ids?.pane && !this.#events.closed) this.#filter.push(data);
       },
       reply: (ok, lines) => {
         const handler = this.#replies.shift();
         if (handler) handler(ok, lines);
-        else if (!ok) this.#on.failed(new Error(`tmux: ${lines.join(' ')}`));
+        else if (!ok) this.#events.failed(new Error(`tmux: ${lines.join(' ')}`));
       },
       pane: (state) => this.#onPane(state),
       closed: (detail) => this.#onControlClosed(client, detail),
@@ -219,13 +191,13 @@ export class TmuxPane implements TmuxChildHandle {
     this.#control = client;
   }
 
-  /** `done` is adopt()'s: if it fails, the pane is abandoned. A re-attach that fails is handled when its client closes. */
+  /** `done` is adopt()'s: if it fails, nothing is ever reported. A re-attach that fails is handled when its client closes. */
   #attach(done?: (ok: boolean) => void): void {
     this.#attachDone = done;
     const reply: ReplyHandler = (ok) => {
       this.#attachDone = undefined;
       if (ok) this.#reattaches = 0;
-      else if (done) this.#abandoned = true;
+      else if (done) this.#events.silence(true);
       done?.(ok);
     };
     this.#follow(commandSequence(['attach-session', '-t', this.#ids!.session], SUBSCRIBE), [reply]);
@@ -236,7 +208,7 @@ export class TmuxPane implements TmuxChildHandle {
     if (!ids) {
       const text = lines.join(' ').trim() || 'no reply';
       const code = /duplicate session/.test(text) ? 'EEXIST' : 'ETMUX';
-      this.#reportSpawnFailed(Object.assign(new Error(`tmux could not create session "${this.session}": ${text}`), { code }));
+      this.#fail(Object.assign(new Error(`tmux could not create session "${this.session}": ${text}`), { code }));
       return; // the control client leaves by itself: it has no session
     }
     this.#ids = ids;
@@ -248,21 +220,21 @@ export class TmuxPane implements TmuxChildHandle {
     this.#control = undefined;
     this.#replies = [];
     if (this.#attachDone) {
-      this.#abandoned = true;
+      this.#events.silence(true);
       this.#attachDone(false);
       this.#attachDone = undefined;
     }
-    if (this.#abandoned) return;
-    if (this.#outputClosed) return this.#gone.resolve();
-    if (!this.#ids && !this.#settled && this.#startArgv && SERVER_GONE.test(detail) && this.#startAttempts < MAX_START_ATTEMPTS) {
-      return this.begin(this.#startArgv, this.#cleanup!);
+    if (this.#events.closed) return this.#gone.resolve();
+    const start = this.#start;
+    if (!this.#ids && start && !this.#events.settled && SERVER_GONE.test(detail) && start.attempts < MAX_START_ATTEMPTS) {
+      return this.begin(start.argv, start.cleanup);
     }
     if (!this.#ids) {
-      this.#reportSpawnFailed(Object.assign(new Error(`tmux ended before creating session "${this.session}"${detail ? `: ${detail}` : ''}`), { code: 'ETMUX' }));
+      this.#fail(Object.assign(new Error(`tmux ended before creating session "${this.session}"${detail ? `: ${detail}` : ''}`), { code: 'ETMUX' }));
       return this.#finishOutput();
     }
-    if (this.#ended || this.#settled) {
-      this.#settleUnobserved(`the tmux session "${this.session}" ended before procward saw "${this.#label}" exit`);
+    if (this.#ended || this.#events.settled) {
+      this.#events.unobserved(`the tmux session "${this.session}" ended before procward saw "${this.#label}" exit`, this.#label);
       return this.#finishOutput();
     }
     void this.#recover(detail);
@@ -271,30 +243,22 @@ export class TmuxPane implements TmuxChildHandle {
   /** The control client left on its own: find out what became of the pane. */
   async #recover(detail: string): Promise<void> {
     const ids = this.#ids!;
-    let state: string | undefined;
-    try {
-      state = await this.#tmuxRun(['display-message', '-p', '-t', ids.pane, '#{pane_dead} #{pane_dead_status} #{pane_dead_signal}']);
-    } catch {
-      /* no such pane: the session was killed */
-    }
-    if (this.#outputClosed || this.#control) return;
+    const state = await this.#tmuxRun(['display-message', '-p', '-t', ids.pane, '#{pane_dead} #{pane_dead_status} #{pane_dead_signal}']).catch(() => undefined);
+    if (this.#events.closed || this.#control) return;
     if (state === undefined) {
-      this.#settleUnobserved(`the tmux session "${this.session}" was ended outside procward (kill-session or kill-server?) before "${this.#label}" exited; its exit status is unknown`);
+      this.#events.unobserved(`the tmux session "${this.session}" was ended outside procward (kill-session or kill-server?) before "${this.#label}" exited; its exit status is unknown`, this.#label);
       return this.#finishOutput();
     }
-    const [dead, status, signal] = state.trim().split(' ');
-    if (dead === '1' && (status || signal)) {
-      this.#onPane({ pane: ids.pane, dead: true, status: status ? Number(status) : undefined, signal: signal ? Number(signal) : undefined });
-    } else if (dead === '1' && this.#reattaches < MAX_REATTACH) {
-      // Dead, status not recorded yet: follow again, the subscription brings it (see #onPane).
-      this.#reattaches++;
-      this.#nudgeServer();
-      this.#attach();
+    const [dead, status, sig] = state.trim().split(' ');
+    if (dead === '1' && (status || sig)) {
+      this.#onPane({ pane: ids.pane, dead: true, status: status ? Number(status) : undefined, signal: sig ? Number(sig) : undefined });
     } else if (this.#reattaches++ < MAX_REATTACH) {
+      // Alive, or dead with its status not recorded yet (see #onPane): the subscription tells.
+      if (dead === '1') signal(ids.serverPid, 'SIGCHLD');
       this.#attach();
     } else {
-      this.#on.failed(new Error(`lost the tmux control client of session "${this.session}" ${MAX_REATTACH} times${detail ? ` (${detail})` : ''}; no longer following it (adoptTmuxSession() can)`));
-      this.#detached = true;
+      this.#events.failed(new Error(`lost the tmux control client of session "${this.session}" ${MAX_REATTACH} times${detail ? ` (${detail})` : ''}; no longer following it (adoptTmuxSession() can)`));
+      this.#events.silence();
       this.#finishOutput();
     }
   }
@@ -302,96 +266,52 @@ export class TmuxPane implements TmuxChildHandle {
   // ---- what the pane tells ----
 
   #onReport([kind, a = '', b = '']: string[]): void {
-    if (this.#settled || !this.#ids) return;
-    if (kind === 'pid' && this.#held) {
+    if (this.#events.settled || !this.#ids) return;
+    if (kind === 'pid' && !this.#events.spawned) {
       this.#pid = Number(a);
       // Recorded with the session, for an adopter after a host restart.
       this.#tmuxRun(['set-option', '-t', this.#ids.pane, '@procward-pid', a]).catch(() => {});
-      this.#reportSpawned();
+      this.#events.spawnedNow();
     } else if (kind === 'failed') {
-      const err = Object.assign(new Error(`${a || 'spawn failed'}: ${this.#label}`), { code: a || undefined, path: this.#label, syscall: 'spawn' });
-      this.#reportSpawnFailed(err);
+      this.#fail(Object.assign(new Error(`${a || 'spawn failed'}: ${this.#label}`), { code: a || undefined, path: this.#label, syscall: 'spawn' }));
       void this.#endSession();
     } else if (kind === 'exit') {
-      this.#reportExit(a === '' ? null : Number(a), (b || null) as NodeJS.Signals | null);
+      this.#events.exited(a === '' ? null : Number(a), (b || null) as NodeJS.Signals | null, this.#label);
       // Everything the command wrote came before this report: ending the session lets the
       // trampoline go (its terminal hangs up) and leaves nothing behind.
       void this.#endSession();
     }
   }
 
+  /** tmux's view, for when the trampoline's report was not seen (no client was attached, or it was killed with the command). */
   #onPane(state: PaneState): void {
-    if (state.pane !== this.#ids?.pane || !state.dead) return;
+    if (state.pane !== this.#ids?.pane || !state.dead || this.#events.settled) return;
     // tmux marks a pane dead at the end of its output and records the status when it reaps the
-    // process. tmux 3.3a sometimes does not reap it at all (the process stays a zombie, the status
-    // empty, until the server's next SIGCHLD; seen in about 1 run in 4 on Linux after kill -9 of
-    // the pane's group): a SIGCHLD of our own makes it look. The status follows in a later report;
-    // without one after DEAD_STATUS_WAIT_MS it is not coming.
+    // process. tmux 3.3a sometimes misses the SIGCHLD (the process stays a zombie and the status
+    // empty until the server's next SIGCHLD; about 1 run in 4 here after kill -9 of the pane's
+    // group): one of our own makes it look. The status follows in a later report; if none has
+    // come after DEAD_STATUS_WAIT_MS, it is not coming.
     if (state.status === undefined && state.signal === undefined) {
-      if (this.#settled || this.#statusTimer) return;
-      this.#nudgeServer();
+      if (this.#statusTimer) return;
+      signal(this.#ids.serverPid, 'SIGCHLD');
       this.#statusTimer = setTimeout(() => this.#paneDead(null, null), DEAD_STATUS_WAIT_MS);
       return;
     }
-    const signal = signalName(state.signal);
-    this.#paneDead(signal ? null : (state.status ?? null), signal);
+    const sig = signalName(state.signal);
+    this.#paneDead(sig ? null : (state.status ?? null), sig);
   }
 
-  #nudgeServer(): void {
-    try {
-      if (this.#ids) process.kill(this.#ids.serverPid, 'SIGCHLD');
-    } catch {
-      /* the server is gone: the control client's end tells the rest */
-    }
-  }
-
-  /** The pane's process ended and the trampoline's report was not seen (no client was attached, or it was killed with the command). */
-  #paneDead(code: number | null, signal: NodeJS.Signals | null): void {
+  #paneDead(code: number | null, sig: NodeJS.Signals | null): void {
     clearTimeout(this.#statusTimer);
-    this.#reportExit(code, signal);
+    this.#events.exited(code, sig, this.#label);
     void this.#endSession();
   }
 
-  // ---- reporting ----
+  // ---- ending ----
 
-  #deliver(data: Buffer): void {
-    if (this.#outputClosed) return;
-    if (this.#held) this.#held.push(data);
-    else this.#on.data('pty', data);
-  }
-
-  #reportSpawned(): void {
-    const held = this.#held ?? [];
-    this.#held = undefined;
-    this.#on.spawned();
-    for (const data of held) this.#deliver(data);
-  }
-
-  #reportSpawnFailed(err: NodeJS.ErrnoException): void {
-    if (this.#settled) return;
-    this.#settled = true;
+  #fail(err: NodeJS.ErrnoException): void {
     this.#started.reject(err);
-    this.#settledOnce.resolve();
-    this.#on.spawnFailed(err);
-  }
-
-  #reportExit(code: number | null, signal: NodeJS.Signals | null): void {
-    if (this.#settled) return;
-    if (this.#held) {
-      this.#reportSpawnFailed(new Error(`the tmux pane of "${this.#label}" ended (${signal ?? `code ${code}`}) before the command started`));
-      return;
-    }
-    this.#settled = true;
-    this.#settledOnce.resolve();
-    this.#on.exited(code, signal);
-  }
-
-  /** The end was not observed: say so, and still settle, so that whoever waits is not left waiting. */
-  #settleUnobserved(message: string): void {
-    if (this.#settled || this.#detached) return;
-    if (this.#held) return this.#reportSpawnFailed(new Error(message));
-    this.#on.failed(new Error(message));
-    this.#reportExit(null, null);
+    this.#events.spawnFailed(err);
   }
 
   #endSession(): Promise<void> {
@@ -406,27 +326,24 @@ export class TmuxPane implements TmuxChildHandle {
   }
 
   #finishOutput(): void {
-    if (this.#outputClosed) return;
+    if (this.#events.closed) return;
     this.#filter.flush();
     clearTimeout(this.#statusTimer);
-    this.#outputClosed = true;
-    this.#held = this.#held && [];
-    this.#cleanup?.();
+    this.#start?.cleanup();
     this.input.destroy();
-    this.#on.outputClosed();
+    this.#events.close();
     if (!this.#control) this.#gone.resolve();
   }
 
-  // ---- tmux commands ----
-
-  /** Runs after the session exists, in order with every other command of this pane. */
-  #run<T>(task: (ids: PaneIds) => Promise<T>): Promise<T> {
-    const run = this.#serial.then(() => this.#started.promise).then(task);
-    this.#serial = run.catch(() => {});
-    return run;
-  }
-
   #tmuxRun(argv: string[]): Promise<string> {
-    return runTmux(this.#tmux, this.socket, argv);
+    return this.#commands.run(argv);
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* gone already: what follows from its end is on its way */
   }
 }

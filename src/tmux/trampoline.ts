@@ -7,8 +7,8 @@ import { join } from 'node:path';
  * pane and throws away whatever that process wrote but tmux had not read yet (server_child_exited;
  * "If the process exits before tmux finishes processing its output, we discard the remaining
  * output", tmux/tmux#506). tmux reads a pane only as fast as its control clients take the output,
- * so a command that prints 64 KiB and exits loses its last few KiB in most runs (measured on
- * 3.3a: 4 runs in 6; pipe-pane, which makes tmux check for unread bytes, still loses some).
+ * so a command that prints 64 KiB and exits loses its last few KiB in about half the runs
+ * (measured on 3.3a; pipe-pane, which makes tmux check for unread bytes, still loses some).
  *
  * So the pane runs this small Node program (Node is the one runtime sure to be there), which runs
  * the command as its child on the same terminal and reports on the terminal itself, in OSC
@@ -22,8 +22,9 @@ import { join } from 'node:path';
  * signal), so that tmux's #{pane_dead_status} and #{pane_dead_signal} tell the truth too.
  *
  * It takes the command's environment from a private file rather than from tmux: `new-session -e`
- * would put every value in a tmux client's argv (readable by anyone through ps) and tmux refuses a
- * command line over 16 KiB; and the trampoline itself then runs without NODE_OPTIONS and friends.
+ * would put every value in a tmux client's argv (readable by anyone through ps), tmux refuses a
+ * command line over 16 KiB, and the trampoline itself would run with the command's NODE_OPTIONS.
+ * The trampoline runs with tmux's global environment (empty when procward started the server).
  *
  * Signals: it ignores those a terminal or a group signal sends it along with the command (the
  * command gets them itself), and passes on SIGHUP, which a hangup sends to the session leader only.

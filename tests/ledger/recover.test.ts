@@ -142,3 +142,26 @@ describe('ledger and history within one host', () => {
     expect(() => pm!.history({ id: 'nope' })).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
   });
 });
+
+describe('ledger retention', () => {
+  it('keeps ended entries of earlier hosts up to retainExited, with their spools', async () => {
+    const dir = stateDir();
+    const first = new ProcessManager({ stateDir: dir });
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const p = first.spawn({ command: 'echo', args: [`run ${i}`] });
+      ids.push(p.id);
+      await p.exited;
+    }
+    await first.shutdown();
+    pm = new ProcessManager({ stateDir: dir, retainExited: 2 });
+    const report = await pm.recover();
+    expect(report.exited.map((e) => e.id)).toEqual(ids);
+    // Only the two most recent are kept: their history is there, the older ones are gone.
+    expect(pm.history({ id: ids[3]! }).data.toString()).toBe('run 3\n');
+    expect(pm.history({ id: ids[2]! }).data.toString()).toBe('run 2\n');
+    expect(() => pm!.history({ id: ids[0]! })).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    const ledger = JSON.parse(readFileSync(join(dir, 'ledger.json'), 'utf8'));
+    expect(ledger.processes.map((e: { id: string }) => e.id).sort()).toEqual([ids[2], ids[3]].sort());
+  });
+});

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -162,6 +162,54 @@ describe('tmux backend', () => {
     await exitBash(h, r, session);
   });
 
+  it('Ctrl-C reaches a command that is no shell (the trampoline shares its process group and stays out of it)', async () => {
+    const { h, r } = spawn({ command: 'bash', args: ['-c', 'echo ready; exec sleep 30'] });
+    await r.until(/ready\r\n/);
+    h.input.write('\x03');
+    expect(await r.exited).toEqual({ code: null, signal: 'SIGINT' });
+    await r.outputClosed;
+  });
+
+  it('end() types Ctrl-D: end of file for a program reading the terminal', async () => {
+    const { h, r } = spawn({ command: 'cat' });
+    await r.spawned;
+    h.input.write('typed\r');
+    await r.until(/typed\r\ntyped\r\n/);
+    h.input.end();
+    expect(await r.exited).toEqual({ code: 0, signal: null });
+    await r.outputClosed;
+  });
+
+  it('keeps following when a person attaching with -d detaches the other clients', async () => {
+    const { h, r, session } = spawn(bash());
+    await r.until(/READY> $/);
+    const clients = async () => (await tmux('list-clients', '-t', `=${session}`, '-F', '#{client_pid}'))?.trim() ?? '';
+    const before = await clients();
+    expect(before).not.toBe('');
+    expect(await tmux('detach-client', '-s', `=${session}`)).toBeDefined();
+    // What the pane writes while no client of ours is attached is not seen: wait for the new one.
+    await waitFor(async () => {
+      const now = await clients();
+      return now !== '' && now !== before;
+    }, 'procward to attach again');
+    const from = r.output().length;
+    h.input.write('echo back-$((6 * 7))\r');
+    await r.until(/[\r\n]back-42\r\n/, from);
+    await exitBash(h, r, session);
+  });
+
+  it('reports a session killed outside procward as an exit it could not observe', async () => {
+    const { h, r, session } = spawn(bash());
+    await r.until(/READY> $/);
+    const pid = h.pid!;
+    await tmux('kill-session', '-t', `=${session}`);
+    expect(await r.exited).toEqual({ code: null, signal: null });
+    await r.outputClosed;
+    expect(r.events.filter((e) => e.startsWith('failed'))).toEqual([expect.stringMatching(/ended outside procward/)]);
+    // tmux hung up the terminal; the trampoline passed SIGHUP on to bash.
+    await waitFor(() => !isAlive(pid), 'bash to end on the hangup');
+  });
+
   it('reports the exit code', async () => {
     const { r, session } = spawn({ command: 'bash', args: ['-c', 'exit 7'] });
     expect(await r.exited).toEqual({ code: 7, signal: null });
@@ -272,6 +320,33 @@ describe('tmux backend', () => {
     expect(await hasSession(noCwd.session)).toBe(false);
   });
 
+  it('reports a command that passes the checks but cannot be executed as spawnFailed, with its errno', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'procward-tmux-exec-'));
+    const script = join(dir, 'bad-interpreter');
+    writeFileSync(script, '#!/no/such/interpreter\n', { mode: 0o755 });
+    try {
+      const { r, session } = spawn({ command: script });
+      expect((await r.spawnFailed).code).toBe('ENOENT');
+      await r.outputClosed;
+      expect(r.events).toEqual(['spawnFailed ENOENT', 'outputClosed']);
+      expect(await hasSession(session)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives the command exactly its environment, with TERM and the TMUX variables of its own session', async () => {
+    const { r, session } = spawn({ command: 'env', env: { FOO: 'bar baz', PATH: process.env.PATH!, TERM: 'vt100', TMUX: '/outer,1,0' }, name: 'screen-256color' });
+    expect(await r.exited).toEqual({ code: 0, signal: null });
+    const vars = r.text().split('\r\n').filter(Boolean).sort();
+    expect(vars.map((v) => v.split('=')[0])).toEqual(['FOO', 'PATH', 'TERM', 'TMUX', 'TMUX_PANE']);
+    expect(vars).toContain('FOO=bar baz');
+    expect(vars).toContain('TERM=screen-256color');
+    expect(vars.find((v) => v.startsWith('TMUX='))).toMatch(new RegExp(`/${SOCKET},\\d+,\\d+$`));
+    expect(vars.find((v) => v.startsWith('TMUX_PANE='))).toMatch(/^TMUX_PANE=%\d+$/);
+    expect(await hasSession(session)).toBe(false);
+  });
+
   it('reports a missing tmux as spawnFailed, saying to install it', async () => {
     const path = process.env.PATH;
     process.env.PATH = join(tmpdir(), 'procward-no-tmux-here');
@@ -320,6 +395,20 @@ describe('tmux backend', () => {
     await exitBash(h!, r, first.session);
     // The first handle let go: it reports nothing more.
     expect(first.r.events).toEqual(['spawned', 'outputClosed']);
+  });
+
+  it('adopts a session procward did not start: the pane\'s process is the command, its exit comes from tmux', async () => {
+    const session = `foreign-${process.pid}`;
+    await tmux('-f', '/dev/null', 'new-session', '-d', '-s', session, '--', 'sleep', '30', ';', 'set-option', '-w', '-t', `=${session}:`, 'remain-on-exit', 'on');
+    const r = recorder();
+    const h = await adoptTmuxSession(session, SOCKET, r.on);
+    expect(h).toBeDefined();
+    handles.push(h!);
+    expect(execFileSync('ps', ['-o', 'comm=', '-p', String(h!.pid)]).toString().trim()).toBe('sleep');
+    process.kill(h!.pid!, 'SIGTERM');
+    expect(await r.exited).toEqual({ code: null, signal: 'SIGTERM' });
+    await r.outputClosed;
+    expect(await hasSession(session)).toBe(false);
   });
 
   it('adopts nothing where there is no such session', async () => {
