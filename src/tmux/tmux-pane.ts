@@ -112,7 +112,9 @@ export class TmuxPane implements TmuxChildHandle {
         if (ok) this.#events.spawnedNow();
         // The command ended while nobody followed: its trampoline waits for a reader of its exit
         // report. The report is gone, but tmux's pane status is not: let the trampoline end.
-        if (ok && this.#nonce && pid !== undefined && !pidExists(pid)) signal(ids.panePid, 'SIGUSR2');
+        if (ok && this.#nonce && pid !== undefined && !pidExists(pid)) {
+          void this.#paneAlive().then((alive) => alive && signal(ids.panePid, 'SIGUSR2'));
+        }
         resolve(ok);
       });
     });
@@ -148,8 +150,10 @@ export class TmuxPane implements TmuxChildHandle {
    */
   async kill(): Promise<void> {
     const ids = await this.#started.promise.catch(() => undefined);
+    // A dead pane's exit is being reported already, and the pid it had may be another's by now.
+    const alive = ids !== undefined && !this.#events.settled && (await this.#paneAlive());
     for (const sig of ['SIGHUP', 'SIGKILL'] as const) {
-      if (!ids || this.#events.settled || this.#pid === undefined) break;
+      if (!alive || this.#events.settled || this.#pid === undefined) break;
       signal(this.#pid, sig);
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([this.#events.settledOnce, new Promise((r) => (timer = setTimeout(r, KILL_GRACE_MS)))]);
@@ -333,6 +337,13 @@ export class TmuxPane implements TmuxChildHandle {
     this.input.destroy();
     this.#events.close();
     if (!this.#control) this.#gone.resolve();
+  }
+
+  /** Whether the pane's process (the trampoline, or a foreign session's command) still runs, as tmux sees it. */
+  async #paneAlive(): Promise<boolean> {
+    if (!this.#ids) return false;
+    const dead = await this.#tmuxRun(['display-message', '-p', '-t', this.#ids.pane, '#{pane_dead}']).catch(() => '1');
+    return dead.trim() === '0';
   }
 
   #tmuxRun(argv: string[]): Promise<string> {
