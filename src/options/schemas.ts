@@ -54,6 +54,15 @@ export const PtyOptionsSchema = z.strictObject({
   name: z.string().min(1).optional(),
   /** Input encoding the line discipline assumes: 'utf8' (IUTF8) or null for bytes. @default 'utf8' */
   encoding: z.union([z.literal('utf8'), z.null()]).optional(),
+  /**
+   * 'node-pty' (default): a terminal of the host's own. 'tmux': a detached tmux session a person
+   * can attach to (`tmux -L <socket> attach -t <session>`), driven the same way.
+   */
+  backend: z.enum(['node-pty', 'tmux']).optional(),
+  /** tmux session name (letters, digits, "_", "-"). @default "procward-" and the process id */
+  session: z.string().regex(/^[A-Za-z0-9_-]+$/, 'tmux session names take letters, digits, "_" and "-" only').optional(),
+  /** tmux server socket name (tmux -L). @default 'procward' */
+  socket: z.string().regex(/^[A-Za-z0-9_-]+$/, 'tmux socket names take letters, digits, "_" and "-" only').optional(),
 });
 
 export const MetricsOptionsSchema = z.strictObject({
@@ -215,6 +224,9 @@ export const SpawnOptionsSchema = z
     }
     if (o.pty && o.stdin !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['stdin'], message: 'stdin does not apply with pty: the terminal is the input (use write())' });
+    }
+    if (typeof o.pty === 'object' && o.pty.backend !== 'tmux' && (o.pty.session !== undefined || o.pty.socket !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['pty', 'session'], message: "pty.session and pty.socket are tmux settings: add backend: 'tmux'" });
     }
     if (o.persist && o.pty) {
       ctx.addIssue({ code: 'custom', path: ['persist'], message: 'persist does not apply with pty (a terminal dies with its host)' });

@@ -19,6 +19,7 @@ import type { ChildEvents, ChildHandle } from '../spawn/child-handle.js';
 import { spawnPipeChild } from '../spawn/pipe-child.js';
 import { preflightSpawn } from '../spawn/preflight.js';
 import { spawnPtyChild } from '../pty/pty-child.js';
+import { spawnTmuxChild } from '../tmux/tmux-child.js';
 import { TerminalScreen, type Screen } from '../pty/terminal-screen.js';
 import { ADOPT, CANCEL_QUEUED, DETACH, IDLE_BY_EVENTS, KILL_SYNC, START, STOP_FOR, TOUCH } from './internal.js';
 import { adoptSpooledChild, spawnSpooledChild } from '../spool/spooled-child.js';
@@ -89,6 +90,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
   readonly #restart: RestartPolicy | undefined;
   #attempt = 0;
   #attemptMono = 0;
+  #forksBefore = 0;
   #backoffTimer: NodeJS.Timeout | undefined;
   /** The host stopped it: whatever the attempt's verdict, it is not restarted. */
   #final = false;
@@ -163,7 +165,9 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       pid: this.pid,
       stdin: o.stdin,
       shell: o.shell,
-      pty: o.pty ? { cols: this.#child?.terminalSize?.cols ?? o.pty.cols, rows: this.#child?.terminalSize?.rows ?? o.pty.rows } : null,
+      pty: o.pty
+        ? { cols: this.#child?.terminalSize?.cols ?? o.pty.cols, rows: this.#child?.terminalSize?.rows ?? o.pty.rows, ...(o.pty.tmux ? { tmux: { ...o.pty.tmux } } : {}) }
+        : null,
       createdAt: this.#createdAt,
       startedAt: this.#startedAt,
       endedAt: this.#endedAt,
@@ -305,6 +309,11 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       return;
     }
     const t = o.pty!;
+    if (t.tmux) {
+      const { session, socket } = t.tmux;
+      this.#startChild(() => spawnTmuxChild({ command: o.command, args: o.args, cwd: o.cwd, env, cols: t.cols, rows: t.rows, name: t.name, session, socket }, events), forksBefore);
+      return;
+    }
     this.#startChild(
       () => spawnPtyChild({ command: o.command, args: o.args, cwd: o.cwd, env, cols: t.cols, rows: t.rows, name: t.name, utf8: t.utf8 }, events),
       forksBefore,
@@ -315,9 +324,17 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
   #attach(child: ChildHandle, forksBefore: number): void {
     this.#child = child;
     this.#outputOpen = true;
-    if (child.pid !== undefined) {
-      this.#hooks.leader(this, child.pid, true);
-      this.#tree = new ProcessTree(child.pid, this.id, forksBefore);
+    this.#forksBefore = forksBefore;
+    // A tmux child learns its pid only when it reports `spawned`; the tree is set up then.
+    if (child.pid !== undefined) this.#watchTree(child.pid);
+    if (child.input) this.#stdin.attach(child.input, (e) => this.#emitError(e));
+  }
+
+  #watchTree(pid: number): void {
+    if (this.#tree) return;
+    {
+      this.#hooks.leader(this, pid, true);
+      this.#tree = new ProcessTree(pid, this.id, this.#forksBefore);
       this.#monitor = new ProcessMonitor(this.#tree, this.#opts.monitor, {
         sample: (m) => {
           this.emit('metrics', m);
@@ -327,11 +344,11 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
         cpuHigh: (high) => this.emit('cpu-high', high),
       });
     }
-    if (child.input) this.#stdin.attach(child.input, (e) => this.#emitError(e));
   }
 
   readonly #childEvents: ChildEvents = {
     spawned: () => {
+      if (this.#child?.pid !== undefined) this.#watchTree(this.#child.pid);
       this.#startedAt ??= Date.now();
       if (this.state === 'starting') this.#transition('running', 'spawned');
       this.#startedDeferred.resolve();

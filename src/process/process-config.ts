@@ -26,7 +26,7 @@ export interface ResolvedSpawnOptions {
   signal: AbortSignal | undefined;
   stdin: 'pipe' | 'ignore';
   /** The terminal, for PTY processes. */
-  pty: { cols: number; rows: number; name: string; utf8: boolean } | undefined;
+  pty: { cols: number; rows: number; name: string; utf8: boolean; tmux: { session: string; socket: string } | undefined } | undefined;
   outputMaxBytes: number;
   /** The stop sequence (before SIGKILL). */
   stop: ResolvedStopStep[];

@@ -68,7 +68,7 @@ export interface ProcessInfo {
   stdin: 'pipe' | 'ignore';
   shell: boolean | string;
   /** The terminal's current size, for PTY processes; null on pipes. */
-  pty: { cols: number; rows: number } | null;
+  pty: { cols: number; rows: number; /** With backend 'tmux': attach with `tmux -L <socket> attach -t <session>`. */ tmux?: { session: string; socket: string } } | null;
   createdAt: number;
   startedAt: number | null;
   endedAt: number | null;

@@ -200,6 +200,10 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
             rows: (o.pty === true ? undefined : o.pty.rows) ?? DEFAULTS.ptyRows,
             name: (o.pty === true ? undefined : o.pty.name) ?? DEFAULTS.ptyName,
             utf8: (o.pty === true ? undefined : o.pty.encoding) !== null,
+            tmux:
+              o.pty !== true && o.pty.backend === 'tmux'
+                ? { session: o.pty.session ?? `procward-${id.slice(0, 8)}`, socket: o.pty.socket ?? 'procward' }
+                : undefined,
           }
         : undefined,
       outputMaxBytes: o.output?.maxBytes ?? m.outputMaxBytes,
