@@ -346,6 +346,8 @@ describe('tmux backend', () => {
     expect(vars).toContain('TERM=screen-256color');
     expect(vars.find((v) => v.startsWith('TMUX='))).toMatch(new RegExp(`/${SOCKET},\\d+,\\d+$`));
     expect(vars.find((v) => v.startsWith('TMUX_PANE='))).toMatch(/^TMUX_PANE=%\d+$/);
+    // The session is ended after the exit is reported; outputClosed follows its end.
+    await r.outputClosed;
     expect(await hasSession(session)).toBe(false);
   });
 
