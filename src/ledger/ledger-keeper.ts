@@ -176,6 +176,7 @@ export class LedgerKeeper {
       endedAt: info.endedAt,
       exit: info.exit ? { code: info.exit.code, signal: info.exit.signal, reason: info.exit.reason } : null,
       spoolDir: this.spoolDir(p.id),
+      ...(info.pty?.tmux ? { tmux: info.pty.tmux } : {}),
     };
   }
 }

@@ -228,8 +228,8 @@ export const SpawnOptionsSchema = z
     if (typeof o.pty === 'object' && o.pty.backend !== 'tmux' && (o.pty.session !== undefined || o.pty.socket !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['pty', 'session'], message: "pty.session and pty.socket are tmux settings: add backend: 'tmux'" });
     }
-    if (o.persist && o.pty) {
-      ctx.addIssue({ code: 'custom', path: ['persist'], message: 'persist does not apply with pty (a terminal dies with its host)' });
+    if (o.persist && o.pty && (o.pty === true || o.pty.backend !== 'tmux')) {
+      ctx.addIssue({ code: 'custom', path: ['persist'], message: "a node-pty terminal dies with its host: persist a terminal with pty: { backend: 'tmux' }" });
     }
     if (o.persist && o.stdin === 'pipe') {
       ctx.addIssue({ code: 'custom', path: ['stdin'], message: "a persisted process has no stdin: the host that would write to it may be gone; use stdin: 'ignore'" });

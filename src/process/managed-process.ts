@@ -19,7 +19,7 @@ import type { ChildEvents, ChildHandle } from '../spawn/child-handle.js';
 import { spawnPipeChild } from '../spawn/pipe-child.js';
 import { preflightSpawn } from '../spawn/preflight.js';
 import { spawnPtyChild } from '../pty/pty-child.js';
-import { spawnTmuxChild } from '../tmux/tmux-child.js';
+import { adoptTmuxSession, spawnTmuxChild } from '../tmux/tmux-child.js';
 import { TerminalScreen, type Screen } from '../pty/terminal-screen.js';
 import { ADOPT, CANCEL_QUEUED, DETACH, IDLE_BY_EVENTS, KILL_SYNC, START, STOP_FOR, TOUCH } from './internal.js';
 import { adoptSpooledChild, spawnSpooledChild } from '../spool/spooled-child.js';
@@ -244,23 +244,26 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       const { end } = readSpool(dir, { limit: 0 });
       const held = readSpool(dir, { since: Math.max(0, end - this.#opts.outputMaxBytes) });
       this.output.startAt(held.from);
-      this.output.append('stdout', held.data);
+      this.output.append(this.#opts.pty ? 'pty' : 'stdout', held.data);
       since = held.to;
     } catch {
       /* no spool yet: the process has written nothing */
     }
+    const tmux = this.#opts.pty?.tmux;
+    if (tmux) {
+      // The session goes on in its tmux server; a new control client follows it from now on.
+      this.#outputOpen = true;
+      this.#watchTree(pid);
+      void adoptTmuxSession(tmux.session, tmux.socket, this.#childEvents).then((handle) => {
+        if (!handle) return this.#failSpawn(new SpawnFailedError(`Cannot take over tmux session ${tmux.session}: it is gone.`, 'other', { processId: this.id }));
+        this.#child = handle;
+        if (handle.input) this.#stdin.attach(handle.input, (e) => this.#emitError(e));
+      });
+      return;
+    }
     this.#child = adoptSpooledChild(pid, startTicks, dir, since, this.#childEvents);
     this.#outputOpen = true;
-    this.#hooks.leader(this, pid, true);
-    this.#tree = new ProcessTree(pid, this.id, 0);
-    this.#monitor = new ProcessMonitor(this.#tree, this.#opts.monitor, {
-      sample: (m) => {
-        this.emit('metrics', m);
-        this.#hooks.metrics(this, m);
-      },
-      memoryLimit: () => void this.#stopWith('memory-limit', {}).catch(() => {}),
-      cpuHigh: (high) => this.emit('cpu-high', high),
-    });
+    this.#watchTree(pid);
   }
 
   /** The host goes and leaves this persisted process running: stop following its output. */
@@ -274,6 +277,11 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
 
   get persist(): boolean {
     return this.#opts.persist;
+  }
+
+  /** A persisted process on pipes writes its spool itself; everything else is spooled by the manager. */
+  get writesOwnSpool(): boolean {
+    return this.#opts.persist && !this.#opts.pty;
   }
 
   /** Ends a process that never left the queue. */
@@ -311,7 +319,8 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     const t = o.pty!;
     if (t.tmux) {
       const { session, socket } = t.tmux;
-      this.#startChild(() => spawnTmuxChild({ command: o.command, args: o.args, cwd: o.cwd, env, cols: t.cols, rows: t.rows, name: t.name, session, socket }, events), forksBefore);
+      const tmuxEnv = o.persist ? { ...env, [PERSIST_ENV]: '1' } : env;
+      this.#startChild(() => spawnTmuxChild({ command: o.command, args: o.args, cwd: o.cwd, env: tmuxEnv, cols: t.cols, rows: t.rows, name: t.name, session, socket }, events), forksBefore);
       return;
     }
     this.#startChild(

@@ -122,7 +122,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
         this.emit('state', p, change);
       },
       output: (p, chunk) => {
-        if (this.#keeper && !p.persist) this.#keeper.output(p, chunk.data);
+        if (this.#keeper && !p.writesOwnSpool) this.#keeper.output(p, chunk.data);
         this.emit('output', p, chunk);
       },
       exit: (p, exit) => this.#onExit(p, exit),
@@ -385,8 +385,8 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
       metadata: entry.metadata,
       timeoutMs: undefined,
       signal: undefined,
-      stdin: 'ignore',
-      pty: undefined,
+      stdin: entry.tmux ? 'pipe' : 'ignore',
+      pty: entry.tmux ? { cols: DEFAULTS.ptyCols, rows: DEFAULTS.ptyRows, name: DEFAULTS.ptyName, utf8: true, tmux: entry.tmux } : undefined,
       outputMaxBytes: m.outputMaxBytes,
       stop: m.stop,
       orphans: m.orphans,

@@ -165,3 +165,48 @@ describe('ledger retention', () => {
     expect(ledger.processes.map((e: { id: string }) => e.id).sort()).toEqual([ids[2], ids[3]].sort());
   });
 });
+
+describe('recovery of a persisted tmux session', () => {
+  it('a terminal kept in tmux survives the host and is taken over: input, output and stop', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const socket = `procward-recover-${process.pid}`;
+    const dir = stateDir();
+    try {
+      const host = spawn(process.execPath, ['--import', 'tsx', FIXTURES + 'host-persist-tmux.mjs', dir, socket], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+      let out = '';
+      host.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      await waitFor(() => out.includes('\n'), 'the host to start its shell', 30_000);
+      const before = JSON.parse(out) as { id: string; pid: number; session: string };
+      host.kill('SIGKILL');
+      await once(host, 'exit');
+      expect(isAlive(before.pid)).toBe(true);
+
+      pm = new ProcessManager({ stateDir: dir });
+      const report = await pm.recover();
+      const shell = report.adopted[0]!;
+      expect(shell.id).toBe(before.id);
+      expect(shell.info.pty?.tmux).toEqual({ session: before.session, socket });
+      // What the earlier host saw is in the buffer, from the spool; new output follows it.
+      expect(shell.output.read().data.toString()).toContain('before 42');
+      await waitFor(() => shell.state === 'running' && pm!.get(before.id)?.info.pid !== undefined, 'the shell to run');
+      await waitFor(async () => {
+        try {
+          await shell.write('echo "after $((6*7))"\r');
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'stdin to the adopted session');
+      await waitFor(() => shell.output.read().data.toString().includes('after 42'), 'the answer of the adopted shell');
+      const exit = await shell.stop();
+      expect(exit.state).toBe('stopped');
+      expect(isAlive(before.pid)).toBe(false);
+    } finally {
+      try {
+        execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
+      } catch {
+        /* gone */
+      }
+    }
+  });
+});
