@@ -134,6 +134,12 @@ export const ManagerOptionsSchema = z.strictObject({
    * watchdog process per manager notices the host's end of a pipe closing. Linux. @default true
    */
   watchdog: z.boolean().optional(),
+  /**
+   * Also have the kernel SIGKILL each leader (on pipes) the moment the host dies
+   * (PR_SET_PDEATHSIG, set through util-linux setpriv; Linux). A second line of defence that
+   * needs no watchdog, for the leader only; costs an exec (~1.5–3 ms) per spawn. @default false
+   */
+  pdeathsig: z.boolean().optional(),
 });
 
 /**

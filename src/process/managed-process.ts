@@ -17,6 +17,7 @@ import { terminateTree, type TerminateResult } from '../tree/terminate.js';
 import { childEnv } from '../spawn/child-env.js';
 import type { ChildEvents, ChildHandle } from '../spawn/child-handle.js';
 import { spawnPipeChild } from '../spawn/pipe-child.js';
+import { withDeathSignal } from '../spawn/death-signal.js';
 import { preflightSpawn } from '../spawn/preflight.js';
 import { spawnPtyChild } from '../pty/pty-child.js';
 import { adoptTmuxSession, spawnTmuxChild } from '../tmux/tmux-child.js';
@@ -214,6 +215,12 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
         () => spawnSpooledChild({ command: o.command, args: o.args, cwd: o.cwd, env: { ...env, [PERSIST_ENV]: '1' }, shell: o.shell, spoolDir: spool.dir, spool: { maxBytes: spool.maxBytes } }, events),
         forksBefore,
       );
+    } else if (o.setpriv) {
+      // setpriv would report a failed exec only as text and exit code 127: check first, as for terminals.
+      const problem = preflightSpawn(o.shell ? (typeof o.shell === 'string' ? o.shell : '/bin/sh') : o.command, o.cwd, env);
+      const run = withDeathSignal(o.setpriv, o.command, o.args, o.shell);
+      if (problem) events.spawnFailed(problem);
+      else this.#startChild(() => spawnPipeChild({ command: run.command, args: run.args, cwd: o.cwd, env, shell: false, stdin: o.stdin }, events), forksBefore);
     } else {
       this.#startChild(() => spawnPipeChild({ command: o.command, args: o.args, cwd: o.cwd, env, shell: o.shell, stdin: o.stdin }, events), forksBefore);
     }

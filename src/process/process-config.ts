@@ -39,6 +39,8 @@ export interface ResolvedSpawnOptions {
   idle: { timeoutMs: number; action: 'stop' | 'event' } | undefined;
   /** Undefined: never restarted. */
   restart: RestartSettings | undefined;
+  /** setpriv, to give the leader SIGKILL as its parent-death signal; undefined: not asked or not available. */
+  setpriv: string | undefined;
   /** Outlives the host: output straight to the spool, exempt from the watchdog and from shutdown. */
   persist: boolean;
   /** Where its output is spooled (manager option stateDir), else undefined. */

@@ -24,6 +24,7 @@ import { sweepManager } from '../tree/process-tree.js';
 import { resolveStopSequence, type ResolvedStopStep } from '../options/stop-sequence.js';
 import { guardHostExit, releaseHostExit } from './host-exit.js';
 import { HostWatchdog } from '../watchdog/host-watchdog.js';
+import { setprivPath } from '../spawn/death-signal.js';
 import { LedgerKeeper } from '../ledger/ledger-keeper.js';
 import { recoverLedger, type RecoveryReport } from '../ledger/recover.js';
 import type { LedgerEntry } from '../ledger/ledger-file.js';
@@ -60,6 +61,7 @@ interface ResolvedManagerOptions {
   killTimeoutMs: number;
   stderrTailBytes: number;
   killOnHostExit: boolean;
+  pdeathsig: boolean;
   metricsIntervalMs: number;
 }
 
@@ -101,6 +103,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
       killTimeoutMs: o.killTimeoutMs ?? DEFAULTS.killTimeoutMs,
       stderrTailBytes: o.stderrTailBytes ?? DEFAULTS.stderrTailBytes,
       killOnHostExit: o.killOnHostExit ?? true,
+      pdeathsig: o.pdeathsig ?? false,
       metricsIntervalMs: o.metrics?.intervalMs ?? DEFAULTS.metricsIntervalMs,
     };
     if (o.admission) {
@@ -236,6 +239,8 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
         },
       },
       persist: o.persist ?? false,
+      // A persisted process must outlive the host: never a parent-death signal for it.
+      setpriv: this.#opts.pdeathsig && !o.persist ? (setprivPath() ?? undefined) : undefined,
       spool: this.#keeper ? { dir: this.#keeper.spoolDir(id), maxBytes: this.#keeper.spoolMaxBytes } : undefined,
     };
     const p = new ManagedProcess(id, resolved, this.#hooks);
@@ -397,6 +402,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
       idle: undefined,
       restart: undefined,
       persist: true,
+      setpriv: undefined,
       spool: { dir: this.#keeper!.spoolDir(entry.id), maxBytes: this.#keeper!.spoolMaxBytes },
     };
     const p = new ManagedProcess(entry.id, resolved, this.#hooks);

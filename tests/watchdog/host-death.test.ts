@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { ProcessManager } from '../../src/index.js';
@@ -57,6 +58,31 @@ describe('host death', () => {
     const pm = new ProcessManager({ watchdog: false });
     await pm.spawn({ command: 'true' }).exited;
     expect(pm.watchdogPid).toBeUndefined();
+    await pm.shutdown();
+  });
+});
+
+describe('pdeathsig', () => {
+  it('with no watchdog at all, the kernel kills a leader whose host was SIGKILLed', async () => {
+    const host = spawn(process.execPath, ['--import', 'tsx', FIXTURES + 'host-pdeathsig.mjs'], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+    let out = '';
+    host.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor(() => out.includes('\n'), 'the host to start its sleep', 30_000);
+    const { pid, command } = JSON.parse(out) as { pid: number; command: string };
+    expect(command).toBe('sleep');
+    // setpriv exec'd the command: the leader's pid is the sleep itself.
+    await waitFor(() => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep', 'the exec of sleep');
+    host.kill('SIGKILL');
+    await waitFor(() => !isAlive(pid), 'the kernel to kill the leader');
+  });
+
+  it('keeps spawn errors typed, output and exit codes as without it', async () => {
+    const pm = new ProcessManager({ pdeathsig: true });
+    const missing = pm.spawn({ command: 'no-such-command-procward' });
+    await expect(missing.started).rejects.toMatchObject({ code: 'SPAWN_FAILED' });
+    const p = pm.spawn({ command: 'echo $X; exit 4', shell: true, env: { X: 'from the shell' } });
+    expect(await p.exited).toMatchObject({ state: 'failed', code: 4 });
+    expect(p.output.read().data.toString()).toBe('from the shell\n');
     await pm.shutdown();
   });
 });
