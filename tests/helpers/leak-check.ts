@@ -1,9 +1,10 @@
 /**
- * Fails the run if any process started by the library during the tests is still alive at the end.
- * Every child the library spawns carries PROCWARD_TREE in its environment (inherited by its
- * descendants), and children of this run also carry a run id set here; the ones alive after the
- * last test are leaks. They are killed and listed. (The run id keeps other procward users on the
- * machine, such as a benchmark, out of the verdict.)
+ * Fails the run if any process started during the tests is still alive at the end. Every process
+ * of this run carries a run id set here in its environment (inherited by the workers and by
+ * everything they start, through the library or not: host scripts spawned with plain
+ * child_process, tmux servers); the ones alive after the last test are leaks, except vitest's own
+ * processes. They are killed and listed. (The run id keeps other procward users on the machine,
+ * such as a benchmark, out of the verdict.)
  */
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -20,8 +21,11 @@ function scan(notBefore: number, runId: string): { pid: number; cmd: string }[] 
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (f[0] === 'Z' || Number(f[19]) < notBefore) continue;
       const env = readFileSync(`/proc/${pid}/environ`, 'latin1');
-      if (!env.includes('PROCWARD_TREE=') || !env.includes(`PROCWARD_TEST_RUN=${runId}\0`)) continue;
-      leaks.push({ pid, cmd: readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' ').trim() });
+      if (!env.includes(`PROCWARD_TEST_RUN=${runId}\0`)) continue;
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' ').trim();
+      // The runner's own workers and the transform service it keeps are not the tests' processes.
+      if (!env.includes('PROCWARD_TREE=') && /node_modules\/(vitest|tinypool)\/|esbuild --service/.test(cmd)) continue;
+      leaks.push({ pid, cmd });
     } catch {
       /* gone meanwhile */
     }

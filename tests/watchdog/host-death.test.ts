@@ -1,26 +1,15 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ProcessManager } from '../../src/index.js';
-import { FIXTURES, isAlive, waitFor } from '../helpers/proc.js';
+import { killHosts, startHost } from '../helpers/hosts.js';
+import { isAlive, waitFor } from '../helpers/proc.js';
 
-/**
- * The host is started with plain child_process, not through a manager of this test: a manager
- * would clean up the dead host's tree itself and hide whether the watchdog did.
- */
-async function startHost(...args: string[]) {
-  const host = spawn(process.execPath, ['--import', 'tsx', FIXTURES + 'host-killed.mjs', ...args], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
-  let out = '';
-  host.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  await waitFor(() => out.includes('\n'), 'the host to print its pids', 30_000);
-  const pids = JSON.parse(out) as Record<string, number>;
-  return { host, pids };
-}
+afterEach(killHosts);
 
 describe('host death', () => {
   it('kills every tree of a host that was SIGKILLed: SIGTERM ignorers, setsid escapees, a scrubbed environment, a terminal', async () => {
-    const { host, pids } = await startHost();
+    const { host, ready: pids } = await startHost<Record<string, number>>('host-killed.mjs');
     const members = ['leader', 'stubborn', 'escaped', 'scrubbed', 'shell', 'term'].map((k) => pids[k]!);
     expect(members.every(isAlive)).toBe(true);
     expect(isAlive(pids.watchdog!)).toBe(true);
@@ -36,7 +25,7 @@ describe('host death', () => {
   });
 
   it('a watchdog that was killed is replaced, and the replacement still guards', async () => {
-    const { host, pids } = await startHost('kill-watchdog-first');
+    const { host, ready: pids } = await startHost<Record<string, number>>('host-killed.mjs', 'kill-watchdog-first');
     const members = ['leader', 'stubborn', 'escaped', 'scrubbed', 'shell', 'term'].map((k) => pids[k]!);
     expect(members.every(isAlive)).toBe(true);
     host.kill('SIGKILL');
@@ -64,11 +53,8 @@ describe('host death', () => {
 
 describe('pdeathsig', () => {
   it('with no watchdog at all, the kernel kills a leader whose host was SIGKILLed', async () => {
-    const host = spawn(process.execPath, ['--import', 'tsx', FIXTURES + 'host-pdeathsig.mjs'], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
-    let out = '';
-    host.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    await waitFor(() => out.includes('\n'), 'the host to start its sleep', 30_000);
-    const { pid, command } = JSON.parse(out) as { pid: number; command: string };
+    const { host, ready } = await startHost<{ pid: number; command: string }>('host-pdeathsig.mjs');
+    const { pid, command } = ready;
     expect(command).toBe('sleep');
     // setpriv exec'd the command: the leader's pid is the sleep itself.
     await waitFor(() => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep', 'the exec of sleep');
