@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import type { ManagedProcess } from '../process/managed-process.js';
 import { isTerminal } from '../state-machine/states.js';
-import { isDeadState, readProcEntry, readProcTable, withEnvMarker } from '../tree/proc-table.js';
-import { MANAGER_ENV, PERSIST_ENV, ProcessTree } from '../tree/process-tree.js';
+import { isDeadState, readProcEntry, readProcTable } from '../tree/proc-table.js';
+import { killAndWait, markedBy, ProcessTree } from '../tree/process-tree.js';
 import type { LedgerEntry } from './ledger-file.js';
 import type { LedgerKeeper } from './ledger-keeper.js';
 
@@ -61,38 +60,14 @@ export async function recoverLedger(keeper: LedgerKeeper, managerId: string, kil
   }
   const members = toKill.flatMap((t) => t.collect());
   // Descendants that left their trees still carry their manager's marker; persisted ones are spared.
-  const persisted = Buffer.from(`${PERSIST_ENV}=1\0`);
   const table = readProcTable();
   for (const earlier of earlierManagers) {
-    for (const e of withEnvMarker(table, Buffer.from(`${MANAGER_ENV}=${earlier}\0`), 0)) {
-      if (members.some((m) => m.pid === e.pid) || environOf(e.pid)?.includes(persisted) !== false) continue;
+    for (const e of markedBy(earlier, 0, table)) {
+      if (members.some((m) => m.pid === e.pid)) continue;
       members.push(e);
       report.swept.push(e.pid);
     }
   }
-  for (const m of members) {
-    try {
-      process.kill(m.pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-  const deadline = performance.now() + killTimeoutMs;
-  let left = members;
-  while (left.length > 0 && performance.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 5));
-    left = left.filter((m) => {
-      const e = readProcEntry(m.pid);
-      return e !== undefined && e.startTicks === m.startTicks && !isDeadState(e.state);
-    });
-  }
+  await killAndWait(members, killTimeoutMs);
   return report;
-}
-
-function environOf(pid: number): Buffer | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/environ`);
-  } catch {
-    return undefined;
-  }
 }

@@ -245,6 +245,12 @@ export const SpawnOptionsSchema = z
     }
   });
 
+export const HistoryQuerySchema = z.strictObject({
+  id: z.string().min(1, 'id must name a process'),
+  since: z.number().int().nonnegative().optional(),
+  limit: z.number().int().nonnegative().optional(),
+});
+
 export const ListFilterSchema = z.strictObject({
   state: z.union([z.string(), z.array(z.string())]).optional(),
   scope: z.strictObject({ kind: z.string().optional(), id: z.string().optional() }).optional(),

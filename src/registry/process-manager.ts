@@ -11,7 +11,7 @@ import type { AgentRun } from '../agents/agent-run.js';
 import { LimitReachedError, NotFoundError, ShuttingDownError, StopFailedError, type ProcwardError, type Survivor } from '../errors/procward-error.js';
 import { SafeEmitter } from '../events/safe-emitter.js';
 import { DEFAULTS } from '../options/defaults.js';
-import { ListFilterSchema, ManagerOptionsSchema, SpawnOptionsSchema, StopOptionsSchema, parseOptions, type ManagerOptions, type Scope, type SpawnOptions, type StopOptions } from '../options/schemas.js';
+import { HistoryQuerySchema, ListFilterSchema, ManagerOptionsSchema, SpawnOptionsSchema, StopOptionsSchema, parseOptions, type ManagerOptions, type Scope, type SpawnOptions, type StopOptions } from '../options/schemas.js';
 import type { OutputChunk } from '../output/output-buffer.js';
 import { CANCEL_QUEUED, KILL_SYNC, START, STOP_FOR } from '../process/internal.js';
 import { ManagedProcess } from '../process/managed-process.js';
@@ -365,7 +365,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
    * OutputBuffer holds. NOT_FOUND for an id neither knows.
    */
   history(query: { id: string; since?: number; limit?: number }): ReadResult {
-    const { id, since, limit } = query;
+    const { id, since, limit } = parseOptions(HistoryQuerySchema, query, 'history query');
     const fromSpool = this.#keeper?.history(id, since, limit);
     if (fromSpool) return { data: fromSpool.data, from: fromSpool.from, to: fromSpool.to, dropped: fromSpool.dropped };
     const p = this.#processes.get(id);

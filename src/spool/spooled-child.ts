@@ -21,9 +21,10 @@ export interface SpooledSpawnOptions {
 
 /**
  * Follows a spool from `since`: what the child writes reaches the host by the file, not a pipe.
- * Returns a function that reads everything left synchronously and stops following.
+ * `finish()` reads everything left synchronously and stops following; `close()` finishes and
+ * reports the output closed, once.
  */
-function follow(dir: string, since: number, on: ChildEvents): { finish(): void } {
+function follow(dir: string, since: number, on: ChildEvents): { finish(): void; close(): void } {
   let cursor = since;
   const drain = () => {
     for (;;) {
@@ -36,10 +37,18 @@ function follow(dir: string, since: number, on: ChildEvents): { finish(): void }
   };
   // The timer never keeps a host alive: a persisted process is meant to outlive it.
   const timer = setInterval(drain, POLL_MS).unref();
+  let closed = false;
+  const finish = () => {
+    clearInterval(timer);
+    drain();
+  };
   return {
-    finish() {
-      clearInterval(timer);
-      drain();
+    finish,
+    close() {
+      if (closed) return;
+      closed = true;
+      finish();
+      on.outputClosed();
     },
   };
 }
@@ -62,35 +71,27 @@ export function spawnSpooledChild(o: SpooledSpawnOptions, on: ChildEvents): Chil
   child.unref();
   const reader = follow(o.spoolDir, start, on);
   let spawned = false;
-  let closed = false;
-  const close = () => {
-    if (closed) return;
-    closed = true;
-    reader.finish();
-    on.outputClosed();
-  };
   child.once('spawn', () => {
     spawned = true;
     on.spawned();
   });
   child.on('error', (err: NodeJS.ErrnoException) => {
     if (!spawned) {
-      closed = true;
-      reader.finish();
+      reader.finish(); // no outputClosed after a failed spawn: the failure ends it
       on.spawnFailed(err);
     } else on.failed(err);
   });
   child.once('exit', (code, signal) => {
     reader.finish();
     on.exited(code, signal);
-    close();
+    reader.close();
   });
   return {
     get pid() {
       return child.pid;
     },
     input: undefined,
-    closeOutput: close,
+    closeOutput: () => reader.close(),
   };
 }
 
@@ -100,13 +101,6 @@ export function spawnSpooledChild(o: SpooledSpawnOptions, on: ChildEvents): Chil
  */
 export function adoptSpooledChild(pid: number, startTicks: number, spoolDir: string, since: number, on: ChildEvents): ChildHandle {
   const reader = follow(spoolDir, since, on);
-  let closed = false;
-  const close = () => {
-    if (closed) return;
-    closed = true;
-    reader.finish();
-    on.outputClosed();
-  };
   const alive = () => {
     const e = readProcEntry(pid);
     return e !== undefined && e.startTicks === startTicks && !isDeadState(e.state);
@@ -116,8 +110,8 @@ export function adoptSpooledChild(pid: number, startTicks: number, spoolDir: str
     clearInterval(watch);
     reader.finish();
     on.exited(null, null);
-    close();
+    reader.close();
   }, POLL_MS).unref();
   queueMicrotask(() => on.spawned());
-  return { pid, input: undefined, closeOutput: close };
+  return { pid, input: undefined, closeOutput: () => reader.close() };
 }

@@ -34,22 +34,25 @@ export const MANAGER_ENV = 'PROCWARD_MANAGER';
 export const PERSIST_ENV = 'PROCWARD_PERSIST';
 const PERSISTED = Buffer.from(`${PERSIST_ENV}=1\0`);
 
+/** Live processes carrying a manager's marker, persisted ones left out. */
+export function markedBy(managerId: string, notBeforeTicks: number, table: Map<number, ProcEntry> = readProcTable()): ProcEntry[] {
+  return withEnvMarker(table, Buffer.from(`${MANAGER_ENV}=${managerId}\0`), notBeforeTicks).filter((e) => !environHas(e.pid, PERSISTED));
+}
+
 /**
- * Kills every live process carrying a manager's marker: the last sweep of a shutdown, for
- * descendants that left their session, group, pipes and parents (double-forked daemons).
+ * SIGKILLs `members` and resolves once they are gone (or `timeoutMs` passed), so that a caller's
+ * "done" means "nothing left". A member is recognised by pid and start time: a reused pid is not waited on.
  */
-export async function sweepManager(managerId: string, notBeforeTicks: number, timeoutMs: number): Promise<number[]> {
-  const found = withEnvMarker(readProcTable(), Buffer.from(`${MANAGER_ENV}=${managerId}\0`), notBeforeTicks).filter((e) => !environHas(e.pid, PERSISTED));
-  for (const e of found) {
+export async function killAndWait(members: ProcEntry[], timeoutMs: number): Promise<void> {
+  for (const e of members) {
     try {
       process.kill(e.pid, 'SIGKILL');
     } catch {
       /* gone */
     }
   }
-  // Resolve only once they are gone, so that "shutdown resolved" means "nothing left".
   const deadline = performance.now() + timeoutMs;
-  let left = found;
+  let left = members;
   while (left.length > 0 && performance.now() < deadline) {
     await new Promise((r) => setTimeout(r, 5));
     left = left.filter((e) => {
@@ -57,6 +60,15 @@ export async function sweepManager(managerId: string, notBeforeTicks: number, ti
       return now !== undefined && now.startTicks === e.startTicks && !isDeadState(now.state);
     });
   }
+}
+
+/**
+ * Kills every live process carrying a manager's marker: the last sweep of a shutdown, for
+ * descendants that left their session, group, pipes and parents (double-forked daemons).
+ */
+export async function sweepManager(managerId: string, notBeforeTicks: number, timeoutMs: number): Promise<number[]> {
+  const found = markedBy(managerId, notBeforeTicks);
+  await killAndWait(found, timeoutMs);
   return found.map((e) => e.pid);
 }
 

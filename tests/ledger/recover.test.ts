@@ -5,11 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProcessManager } from '../../src/index.js';
-import { FIXTURES, isAlive, waitFor } from '../helpers/proc.js';
+import { killHosts, startHost } from '../helpers/hosts.js';
+import { isAlive, waitFor } from '../helpers/proc.js';
 
 let pm: ProcessManager | undefined;
 const dirs: string[] = [];
 afterEach(async () => {
+  killHosts();
   // The adopted service is stopped explicitly: shutdown lets persisted processes go on.
   for (const p of pm?.list() ?? []) if (p.persist) await p.stop().catch(() => {});
   await pm?.shutdown();
@@ -24,11 +26,7 @@ function stateDir(): string {
 }
 
 async function hostThenKill(dir: string) {
-  const host = spawn(process.execPath, ['--import', 'tsx', FIXTURES + 'host-persist.mjs', dir], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
-  let out = '';
-  host.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  await waitFor(() => out.includes('\n'), 'the host to start its processes', 30_000);
-  const started = JSON.parse(out) as { service: { id: string; pid: number }; tree: { id: string; leader: number; stubborn: number; escaped: number } };
+  const { host, ready: started } = await startHost<{ service: { id: string; pid: number }; tree: { id: string; leader: number; stubborn: number; escaped: number } }>('host-persist.mjs', dir);
   host.kill('SIGKILL');
   await once(host, 'exit');
   return started;
@@ -172,11 +170,7 @@ describe('recovery of a persisted tmux session', () => {
     const socket = `procward-recover-${process.pid}`;
     const dir = stateDir();
     try {
-      const host = spawn(process.execPath, ['--import', 'tsx', FIXTURES + 'host-persist-tmux.mjs', dir, socket], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
-      let out = '';
-      host.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      await waitFor(() => out.includes('\n'), 'the host to start its shell', 30_000);
-      const before = JSON.parse(out) as { id: string; pid: number; session: string };
+      const { host, ready: before } = await startHost<{ id: string; pid: number; session: string }>('host-persist-tmux.mjs', dir, socket);
       host.kill('SIGKILL');
       await once(host, 'exit');
       expect(isAlive(before.pid)).toBe(true);
@@ -208,5 +202,32 @@ describe('recovery of a persisted tmux session', () => {
         /* gone */
       }
     }
+  });
+});
+
+describe('persisted processes and a clean shutdown', () => {
+  it('shutdown() lets a persisted process run on; the next host takes it over', async () => {
+    const dir = stateDir();
+    const first = new ProcessManager({ stateDir: dir });
+    const service = first.spawn({ persist: true, command: 'bash', args: ['-c', 'echo up; exec sleep 60'] });
+    const ordinary = first.spawn({ command: 'sleep', args: ['60'] });
+    await Promise.all([service.started, ordinary.started]);
+    await waitFor(() => service.output.read().data.toString() === 'up\n', 'the service to print');
+    await first.shutdown();
+    expect(isAlive(ordinary.pid!)).toBe(false);
+    expect(isAlive(service.pid!)).toBe(true);
+
+    pm = new ProcessManager({ stateDir: dir });
+    const report = await pm.recover();
+    expect(report.adopted.map((p) => p.id)).toEqual([service.id]);
+    expect(report.adopted[0]!.output.read().data.toString()).toBe('up\n');
+    await report.adopted[0]!.stop();
+    expect(isAlive(service.pid!)).toBe(false);
+  });
+
+  it('a bad history query is INVALID_OPTIONS', () => {
+    pm = new ProcessManager({ stateDir: stateDir() });
+    expect(() => pm!.history({} as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
+    expect(() => pm!.history({ id: 'x', since: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
   });
 });
