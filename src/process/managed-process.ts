@@ -348,19 +348,18 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
 
   #watchTree(pid: number): void {
     if (this.#tree) return;
-    {
-      this.#hooks.leader(this, pid, true);
-      this.#tree = new ProcessTree(pid, this.id, this.#forksBefore);
-      this.#monitor = new ProcessMonitor(this.#tree, this.#opts.monitor, {
-        sample: (m) => {
-          this.emit('metrics', m);
-          this.#hooks.metrics(this, m);
-        },
-        memoryLimit: () => void this.#stopWith('memory-limit', {}).catch(() => {}),
-        cpuHigh: (high) => this.emit('cpu-high', high),
-      });
-    }
+    this.#hooks.leader(this, pid, true);
+    this.#tree = new ProcessTree(pid, this.id, this.#forksBefore);
+    this.#monitor = new ProcessMonitor(this.#tree, this.#opts.monitor, {
+      sample: (m) => {
+        this.emit('metrics', m);
+        this.#hooks.metrics(this, m);
+      },
+      memoryLimit: () => void this.#stopWith('memory-limit', {}).catch(() => {}),
+      cpuHigh: (high) => this.emit('cpu-high', high),
+    });
   }
+
 
   readonly #childEvents: ChildEvents = {
     spawned: () => {
