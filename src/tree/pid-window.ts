@@ -82,13 +82,36 @@ export function pidWindow(leaderPid: number, forksBefore: number): PidWindow | u
     pidMax ??= Number.parseInt(readFileSync('/proc/sys/kernel/pid_max', 'utf8'), 10);
     // "load1 load5 load15 running/total last_pid"
     const loadavg = readFileSync('/proc/loadavg', 'utf8').trim().split(' ');
-    const tasks = Number.parseInt(loadavg[3]!.split('/')[1]!, 10);
-    const last = Number.parseInt(loadavg[4]!, 10);
-    const forksNow = readForks(readFileSync('/proc/stat', 'utf8'));
-    if (!(forksNow >= forksBefore) || !(tasks > 0) || !(last > 0)) return undefined;
-    if (forksNow - forksBefore + tasks + RESERVED_PIDS >= pidMax) return undefined; // may have lapped
-    return { first: leaderPid, last };
+    return windowFrom({
+      leaderPid,
+      forksBefore,
+      forksNow: readForks(readFileSync('/proc/stat', 'utf8')),
+      tasks: Number.parseInt(loadavg[3]!.split('/')[1]!, 10),
+      last: Number.parseInt(loadavg[4]!, 10),
+      pidMax,
+    });
   } catch {
     return undefined;
   }
+}
+
+/** What pidWindow reads from the kernel, so that the proof can be checked on any figures. */
+export interface PidReadings {
+  leaderPid: number;
+  /** Forks since boot, sampled before the leader was spawned. */
+  forksBefore: number;
+  /** Forks since boot now. */
+  forksNow: number;
+  /** Tasks alive now. */
+  tasks: number;
+  /** The last pid handed out. */
+  last: number;
+  pidMax: number;
+}
+
+/** The window the readings prove, or undefined when allocation may have lapped the leader. */
+export function windowFrom(r: PidReadings): PidWindow | undefined {
+  if (!(r.forksBefore >= 0) || !(r.forksNow >= r.forksBefore) || !(r.tasks > 0) || !(r.last > 0) || !(r.pidMax > 0)) return undefined;
+  if (r.forksNow - r.forksBefore + r.tasks + RESERVED_PIDS >= r.pidMax) return undefined; // may have lapped
+  return { first: r.leaderPid, last: r.last };
 }

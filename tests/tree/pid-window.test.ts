@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProcessManager } from '../../src/index.js';
-import { forksBeforeSpawn, inWindow, pidWindow } from '../../src/tree/pid-window.js';
+import { forksBeforeSpawn, inWindow, pidWindow, windowFrom } from '../../src/tree/pid-window.js';
 import { waitFor } from '../helpers/proc.js';
 
 const forksNow = () => Number(/\nprocesses (\d+)/.exec(readFileSync('/proc/stat', 'utf8'))![1]);
@@ -28,8 +28,16 @@ describe.runIf(process.platform === 'linux')('pid window', () => {
 
   it('declines to narrow when allocation may have lapped the leader or no sample exists', () => {
     expect(pidWindow(process.pid, -1)).toBeUndefined();
-    // Forks since "boot" exceed pid_max: allocation may have gone round, so everything is read.
-    expect(pidWindow(process.pid, 0)).toBeUndefined();
+    // The proof on given figures, not on this machine's history (how many forks it made since boot).
+    const r = { leaderPid: 5000, forksBefore: 1000, forksNow: 1100, tasks: 200, last: 5100, pidMax: 32768 };
+    expect(windowFrom(r)).toEqual({ first: 5000, last: 5100 });
+    // Forks since the sample, plus tasks alive, reach pid_max: allocation may have gone round.
+    expect(windowFrom({ ...r, forksNow: r.forksBefore + 32768 - 200 - 300 })).toBeUndefined();
+    expect(windowFrom({ ...r, forksNow: r.forksBefore + 32768 - 200 - 301 })).toEqual({ first: 5000, last: 5100 });
+    // Readings that cannot be right (a counter going back, nothing alive) prove nothing.
+    expect(windowFrom({ ...r, forksNow: r.forksBefore - 1 })).toBeUndefined();
+    expect(windowFrom({ ...r, tasks: 0 })).toBeUndefined();
+    expect(windowFrom({ ...r, last: Number.NaN })).toBeUndefined();
   });
 
   it('samples the fork count in the background, never on the caller\'s path', async () => {
