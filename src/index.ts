@@ -122,6 +122,7 @@ export {
   type AdmissionOptions,
   AdmissionOptionsSchema,
 } from './options/schemas.js';
+export { MAX_TIMER_MS } from './options/values.js';
 export type { RestartMode } from './restart/restart-policy.js';
 export type { AdmissionEvent } from './admission/admission-gate.js';
 export type { HostLoad } from './admission/host-load.js';

@@ -1,20 +1,21 @@
 import { z } from 'zod';
 import { ProcessOptionsShape, checkWatchdogs, type StopOptions } from '../options/schemas.js';
+import { osString } from '../options/values.js';
 
 export const SpawnAgentOptionsSchema = z
   .strictObject({
     /** A registered adapter: 'claude', 'codex' or one the host registered. */
     agent: z.string().min(1, 'agent must name a registered adapter such as "claude" or "codex"'),
-    prompt: z.string().min(1, 'prompt must be a non-empty string'),
-    model: z.string().min(1).optional(),
+    prompt: osString('prompt', 1),
+    model: osString('model', 1).optional(),
     /** A session id to continue. */
-    resume: z.string().min(1).optional(),
+    resume: osString('resume', 1).optional(),
     /** Stream text as it is written (message events with delta: true). */
     partialMessages: z.boolean().optional(),
     /** Further CLI flags, placed before the prompt. */
-    extraArgs: z.array(z.string()).optional(),
+    extraArgs: z.array(osString('each of extraArgs')).optional(),
     /** The program to run instead of the adapter's (a path, or a name on PATH). */
-    bin: z.string().min(1).optional(),
+    bin: osString('bin', 1).optional(),
     /** The model's context window in tokens, when neither the agent nor its adapter knows it. */
     contextWindow: z.number().int().positive().optional(),
     /** A longer output line is skipped and reported as invalid. @default 64 MiB */

@@ -11,7 +11,9 @@ interface Registered {
  * An eventemitter3 emitter whose emit isolates listeners: one that throws neither stops the
  * others from hearing the event nor unwinds into the library (a throw inside a stdout handler
  * would otherwise become an uncaught exception in the host). The failure is re-emitted as an
- * `error` event carrying a ListenerError; a throwing `error` listener is reported as a warning.
+ * `error` event carrying a ListenerError (see listenerFailed); a throwing `error` listener, or a
+ * ListenerError nobody hears, is printed as a process warning, as Node does for an unhandled error:
+ * a bug in a host's listener is never lost.
  *
  * It walks eventemitter3's listener store directly so that `once` and `off` keep their usual
  * meaning; that store's shape has been stable across the 4.x and 5.x lines.
@@ -44,9 +46,26 @@ export class SafeEmitter<Events extends EventEmitter.ValidEventTypes> extends Ev
 
   #report(event: unknown, err: unknown): void {
     if (event === 'error') {
-      process.emitWarning(`procward: an "error" listener threw: ${String((err as Error)?.stack ?? err)}`);
+      warnListenerFailed(`an "error" listener threw: ${String((err as Error)?.stack ?? err)}`);
       return;
     }
-    (this.emit as (e: string, ...a: unknown[]) => boolean)('error', new ListenerError(String(event), err));
+    this.listenerFailed(new ListenerError(String(event), err));
   }
+
+  /**
+   * Where a listener's failure goes: this emitter's `error` event, or a warning when nobody listens.
+   * Subclasses that report to an owner (a process to its manager) widen it.
+   */
+  protected listenerFailed(error: ListenerError): void {
+    if (!(this.emit as (e: string, ...a: unknown[]) => boolean)('error', error)) warnUnheard(error);
+  }
+}
+
+/** Prints a ListenerError that no `error` listener heard. */
+export function warnUnheard(error: ListenerError): void {
+  warnListenerFailed(`${error.message} (and no "error" listener heard it)\n${String((error.cause as Error)?.stack ?? error.cause)}`);
+}
+
+function warnListenerFailed(message: string): void {
+  process.emitWarning(`procward: ${message}`, { code: 'PROCWARD_LISTENER_FAILED' });
 }

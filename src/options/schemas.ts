@@ -1,6 +1,8 @@
 import { constants } from 'node:os';
 import { z } from 'zod';
-import { InvalidOptionsError } from '../errors/procward-error.js';
+import { PROCESS_STATES } from '../state-machine/states.js';
+import { durationMs, EnvNameSchema, jsonProblem, osString } from './values.js';
+export { parseOptions } from './parse.js';
 
 const SIGNAL_NAMES = Object.keys(constants.signals) as [string, ...string[]];
 
@@ -11,7 +13,7 @@ export const SignalNameSchema = z.enum(SIGNAL_NAMES, {
 export const StopStepSchema = z.strictObject({
   signal: SignalNameSchema,
   /** How long to wait for the tree to die after this signal before the next step. */
-  graceMs: z.number().int().nonnegative(),
+  graceMs: durationMs('graceMs'),
   /**
    * `tree` (default): every process of the tree. `leader`: only the process the library spawned,
    * as a Ctrl-C to a CLI would, so that it can end its own children its way.
@@ -24,7 +26,7 @@ export const StopOptionsSchema = z
     /** First signal sent to the tree. */
     signal: SignalNameSchema.optional(),
     /** How long to wait after the first signal before SIGKILL. */
-    graceMs: z.number().int().nonnegative().optional(),
+    graceMs: durationMs('graceMs').optional(),
     /** Several signals in turn, each with its grace period, before SIGKILL (e.g. SIGINT, then SIGTERM). */
     sequence: z.array(StopStepSchema).min(1, 'sequence needs at least one step').optional(),
   })
@@ -67,17 +69,17 @@ export const PtyOptionsSchema = z.strictObject({
 
 export const MetricsOptionsSchema = z.strictObject({
   /** How often the tree is sampled. */
-  intervalMs: z.number().int().min(50, 'metrics.intervalMs must be at least 50 ms').optional(),
+  intervalMs: durationMs('metrics.intervalMs', 50).optional(),
 });
 
 export const BackoffOptionsSchema = z
   .strictObject({
     /** Delay before the first restart, and after a healthy run. @default 250 */
-    initialMs: z.number().int().nonnegative().optional(),
+    initialMs: durationMs('backoff.initialMs').optional(),
     /** Growth per failed start in a row. @default 2 */
     factor: z.number().min(1, 'backoff.factor must be at least 1 (the delay never shrinks)').optional(),
     /** Cap on the delay. @default 15000 */
-    maxMs: z.number().int().positive().optional(),
+    maxMs: durationMs('backoff.maxMs', 1).optional(),
     /** Random spread, as a fraction of the delay either way. @default 0.2 */
     jitter: z.number().min(0).max(1).optional(),
   })
@@ -93,7 +95,7 @@ export const AdmissionOptionsSchema = z
     /** Queued spawns wait while the host's CPU use (all cores, over the last poll) is above this %. */
     maxHostCpuPercent: z.number().positive().max(100).optional(),
     /** How often the host's load is read (also the window CPU use is measured over). @default 1000 */
-    pollMs: z.number().int().min(50, 'admission.pollMs must be at least 50 ms').optional(),
+    pollMs: durationMs('admission.pollMs', 50).optional(),
   })
   .refine((a) => a.maxHostMemoryPercent !== undefined || a.maxHostCpuPercent !== undefined, {
     message: 'admission needs maxHostMemoryPercent or maxHostCpuPercent (or both)',
@@ -122,9 +124,9 @@ export const ManagerOptionsSchema = z.strictObject({
   /** What to do with descendants still alive when a process exits on its own. */
   orphans: OrphanPolicySchema.optional(),
   /** After the leader exits, how long to wait for its pipes to close before looking for who holds them. */
-  drainMs: z.number().int().nonnegative().optional(),
+  drainMs: durationMs('drainMs').optional(),
   /** After SIGKILL, how long to wait for the tree to disappear before reporting survivors. */
-  killTimeoutMs: z.number().int().positive().optional(),
+  killTimeoutMs: durationMs('killTimeoutMs', 1).optional(),
   /** Bytes of stderr kept for the exit record. */
   stderrTailBytes: z.number().int().nonnegative().optional(),
   /** SIGKILL every live tree if the host process exits without calling shutdown(). */
@@ -147,15 +149,22 @@ export const ManagerOptionsSchema = z.strictObject({
  * environment it runs, how it is registered, stopped and watched.
  */
 export const ProcessOptionsShape = {
-  cwd: z.string().min(1).optional(),
+  cwd: osString('cwd', 1).optional(),
   /** Variables for the child; `undefined` removes an inherited one. */
-  env: z.record(z.string(), z.string().optional()).optional(),
+  env: z.record(EnvNameSchema, osString('an environment value').optional()).optional(),
   /** Start from the host's environment (default true). */
   inheritEnv: z.boolean().optional(),
   label: z.string().optional(),
   scope: ScopeSchema.optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
-  timeoutMs: z.number().int().positive().optional(),
+  /** Plain JSON (it is written to the ledger and returned by `info`): anything JSON would not give back as it is is refused. */
+  metadata: z
+    .record(z.string(), z.unknown())
+    .superRefine((m, ctx) => {
+      const problem = jsonProblem(m, '');
+      if (problem) ctx.addIssue({ code: 'custom', message: `metadata must be plain JSON: ${problem}` });
+    })
+    .optional(),
+  timeoutMs: durationMs('timeoutMs', 1).optional(),
   signal: z.instanceof(AbortSignal, { message: 'signal must be an AbortSignal' }).optional(),
   stdin: z.enum(['pipe', 'ignore']).optional(),
   output: OutputOptionsSchema.optional(),
@@ -167,9 +176,9 @@ export const ProcessOptionsShape = {
   /** Raise `cpu-high` when the tree uses more than this % of one core for cpuWindowMs. Turns sampling on. */
   maxCpuPercent: z.number().positive().optional(),
   /** How long CPU must stay above maxCpuPercent. @default 10000 */
-  cpuWindowMs: z.number().int().positive().optional(),
+  cpuWindowMs: durationMs('cpuWindowMs', 1).optional(),
   /** No output for this long: an `idle` event and, by onIdle, a stop with reason idle. */
-  idleTimeoutMs: z.number().int().positive().optional(),
+  idleTimeoutMs: durationMs('idleTimeoutMs', 1).optional(),
   /** What idleTimeoutMs does: 'stop' (default) or only the 'event'. */
   onIdle: z.enum(['stop', 'event']).optional(),
 };
@@ -191,15 +200,15 @@ export function checkWatchdogs(o: Watched, ctx: z.RefinementCtx): void {
 
 export const SpawnOptionsSchema = z
   .strictObject({
-    command: z.string().min(1, 'command must be a non-empty string (the program to run; arguments go in args)'),
-    args: z.array(z.string()).optional(),
+    command: osString('command', 1),
+    args: z.array(osString('each of args')).optional(),
     /** Run through a shell; only when asked (true uses /bin/sh). */
-    shell: z.union([z.boolean(), z.string().min(1)]).optional(),
+    shell: z.union([z.boolean(), osString('shell', 1)]).optional(),
     type: z.enum(['command', 'service']).optional(),
     /** Run on a pseudo-terminal (node-pty) instead of pipes: `true` or the terminal's settings. */
     pty: z.union([z.boolean(), PtyOptionsSchema]).optional(),
     orphans: OrphanPolicySchema.optional(),
-    drainMs: z.number().int().nonnegative().optional(),
+    drainMs: durationMs('drainMs').optional(),
     /** Place in the queue (maxConcurrent, admission): higher starts first, FIFO within a priority. @default 0 */
     priority: z.number().int().optional(),
     /** Start the process again when it ends by itself: on 'on-failure' or 'always'. @default 'never' for commands, 'on-failure' for services */
@@ -207,9 +216,9 @@ export const SpawnOptionsSchema = z
     /** Restarts allowed within restartWindowMs; one more ends the process `failed` with reason crash-loop. @default 5 */
     maxRestarts: z.number().int().positive().optional(),
     /** @default 60000 */
-    restartWindowMs: z.number().int().positive().optional(),
+    restartWindowMs: durationMs('restartWindowMs', 1).optional(),
     /** A run shorter than this is a failed start and grows the backoff; a longer one resets it. @default 1000 */
-    minUptimeMs: z.number().int().nonnegative().optional(),
+    minUptimeMs: durationMs('minUptimeMs').optional(),
     /** Delay between attempts: exponential with jitter and a cap. */
     backoff: BackoffOptionsSchema.optional(),
     /**
@@ -245,6 +254,10 @@ export const SpawnOptionsSchema = z
     }
   });
 
+const StateSchema = z.enum(PROCESS_STATES, {
+  error: (issue) => `unknown state ${JSON.stringify(issue.input)}; states are ${PROCESS_STATES.join(', ')}`,
+});
+
 export const HistoryQuerySchema = z.strictObject({
   id: z.string().min(1, 'id must name a process'),
   since: z.number().int().nonnegative().optional(),
@@ -252,7 +265,12 @@ export const HistoryQuerySchema = z.strictObject({
 });
 
 export const ListFilterSchema = z.strictObject({
-  state: z.union([z.string(), z.array(z.string())]).optional(),
+  state: z
+    .union([StateSchema, z.array(StateSchema)], {
+      // A union's own message would be "Invalid input": say which states exist instead.
+      error: (issue) => `unknown state ${JSON.stringify(issue.input)}; states are ${PROCESS_STATES.join(', ')} (one, or a list of them)`,
+    })
+    .optional(),
   scope: z.strictObject({ kind: z.string().optional(), id: z.string().optional() }).optional(),
   type: z.enum(['command', 'service']).optional(),
   label: z.string().optional(),
@@ -271,13 +289,3 @@ export type Scope = z.infer<typeof ScopeSchema>;
 export type ManagerOptions = Omit<z.input<typeof ManagerOptionsSchema>, 'stop'> & { stop?: StopOptions };
 export type SpawnOptions = Omit<z.input<typeof SpawnOptionsSchema>, 'stop'> & { stop?: StopOptions };
 export type ProcessType = 'command' | 'service';
-
-/** Validates `input` against `schema` or throws InvalidOptionsError naming every problem. */
-export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
-  const result = schema.safeParse(input ?? {});
-  if (result.success) return result.data;
-  throw new InvalidOptionsError(
-    what,
-    result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
-  );
-}

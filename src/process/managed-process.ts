@@ -1,6 +1,6 @@
-import { InvalidOptionsError, NotRunningError, NotSupportedError, ProcwardError, SpawnFailedError, StopFailedError, type Survivor } from '../errors/procward-error.js';
+import { InvalidOptionsError, type ListenerError, NotRunningError, NotSupportedError, ProcwardError, SpawnFailedError, StopFailedError, type Survivor } from '../errors/procward-error.js';
 import { SafeEmitter } from '../events/safe-emitter.js';
-import type { ProcessType, Scope, StopOptions } from '../options/schemas.js';
+import { parseOptions, StopOptionsSchema, type ProcessType, type Scope, type StopOptions } from '../options/schemas.js';
 import { OutputBuffer, type OutputStream } from '../output/output-buffer.js';
 import { LineSplitter } from '../parsers/line-splitter.js';
 import { terminalLine } from '../parsers/strip-ansi.js';
@@ -593,6 +593,11 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     this.#hooks.error(this, error);
   }
 
+  /** A throwing listener of this process is reported like its other errors: here and to the manager. */
+  protected override listenerFailed(error: ListenerError): void {
+    this.#emitError(error);
+  }
+
   // ── control ────────────────────────────────────────────────────────────────
 
   /**
@@ -601,7 +606,13 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
    * rejects with StopFailedError naming the survivors if something outlives SIGKILL.
    */
   stop(options: StopOptions = {}): Promise<ProcessExit> {
-    return handled(this.#stopWith('stop', options));
+    let parsed: StopOptions;
+    try {
+      parsed = parseOptions(StopOptionsSchema, options, 'stop options') as StopOptions;
+    } catch (err) {
+      return handled(Promise.reject(err));
+    }
+    return handled(this.#stopWith('stop', parsed));
   }
 
   /** SIGKILL the whole tree now. */
@@ -609,7 +620,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     return handled(this.#stopWith('kill', { signal: 'SIGKILL' }));
   }
 
-  /** Stop with a given reason (scope, shutdown, …). */
+  /** Stop with a given reason (scope, shutdown, …); `options` were validated by the caller. */
   [STOP_FOR](reason: StopReason, options: StopOptions = {}): Promise<ProcessExit> {
     return handled(this.#stopWith(reason, options));
   }
@@ -680,12 +691,17 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
   }
 
   /**
-   * Writes to the child's stdin (spawn with `stdin: 'pipe'`). Throws at once if stdin cannot take
-   * data (not piped, ended, or the process not running); the promise settles when the data is
-   * handed to the OS, or rejects with STDIN_FAILED (e.g. the child closed its stdin).
+   * Writes to the child's stdin (spawn with `stdin: 'pipe'`). Resolves when the data is handed to
+   * the OS. Rejects (never throws: the rule of every method that returns a promise) with
+   * STDIN_UNAVAILABLE or NOT_RUNNING if stdin cannot take data (not piped, ended, or the process not
+   * running), or with STDIN_FAILED (e.g. the child closed its stdin).
    */
   write(data: string | Uint8Array): Promise<void> {
-    return this.#stdin.write(data);
+    try {
+      return this.#stdin.write(data);
+    } catch (err) {
+      return handled(Promise.reject(err));
+    }
   }
 
   /** Closes the child's stdin (end of input). */

@@ -9,7 +9,7 @@ import { AgentHost, type AgentSession } from '../agents/agent-host.js';
 import type { ResumeAgentOptions, SpawnAgentOptions } from '../agents/agent-options.js';
 import type { AgentRun } from '../agents/agent-run.js';
 import { LimitReachedError, NotFoundError, ShuttingDownError, StopFailedError, type ProcwardError, type Survivor } from '../errors/procward-error.js';
-import { SafeEmitter } from '../events/safe-emitter.js';
+import { SafeEmitter, warnUnheard } from '../events/safe-emitter.js';
 import { DEFAULTS } from '../options/defaults.js';
 import { HistoryQuerySchema, ListFilterSchema, ManagerOptionsSchema, SpawnOptionsSchema, StopOptionsSchema, parseOptions, type ManagerOptions, type Scope, type SpawnOptions, type StopOptions } from '../options/schemas.js';
 import type { OutputChunk } from '../output/output-buffer.js';
@@ -30,8 +30,20 @@ import { recoverLedger, type RecoveryReport } from '../ledger/recover.js';
 import type { LedgerEntry } from '../ledger/ledger-file.js';
 import type { ReadResult } from '../output/output-buffer.js';
 import { ADOPT, DETACH } from '../process/internal.js';
-import { InvalidOptionsError, NotSupportedError, ProcwardError as ProcwardErrorClass } from '../errors/procward-error.js';
+import { InvalidOptionsError, ListenerError, NotSupportedError, ProcwardError as ProcwardErrorClass } from '../errors/procward-error.js';
 import { matches, type ListFilter } from './list-filter.js';
+
+/**
+ * Runs `fn` and hands back its promise; a synchronous throw (bad options) becomes a rejection.
+ * The rule of the whole API: a method that returns a promise never throws.
+ */
+function rejecting<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return handled(fn());
+  } catch (err) {
+    return handled(Promise.reject(err));
+  }
+}
 
 export interface ManagerEvents {
   spawn: [process: ManagedProcess];
@@ -47,7 +59,12 @@ export interface ManagerEvents {
   admission: [event: AdmissionEvent];
   /** Pids killed by the final sweep of shutdown(): descendants that had escaped every tree. */
   swept: [pids: number[]];
-  error: [error: ProcwardError];
+  /**
+   * A failure nobody could be told of otherwise: the error, and the process it is about when there
+   * is one (a spawn failure, a throwing listener of a process, a failed stdin). With no listener
+   * here, a throwing listener (LISTENER_FAILED) is printed as a process warning.
+   */
+  error: [error: ProcwardError, process: ManagedProcess | undefined];
 }
 
 interface ResolvedManagerOptions {
@@ -129,7 +146,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
         this.emit('output', p, chunk);
       },
       exit: (p, exit) => this.#onExit(p, exit),
-      error: (_p, error) => this.emit('error', error),
+      error: (p, error) => this.#emitError(error, p),
       orphans: (p, found) => this.emit('orphans', p, found),
       metrics: (p, metrics) => this.emit('metrics', p, metrics),
       restart: (p, restart) => this.emit('restart', p, restart),
@@ -143,7 +160,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
     };
     if (o.stateDir) {
       this.#keeper = new LedgerKeeper(o.stateDir, this.id, o.spool?.maxBytes ?? DEFAULTS.spoolMaxBytes, this.#opts.retainExited, () => this.#processes.values(), (err) =>
-        this.emit('error', err instanceof ProcwardErrorClass ? err : new ProcwardErrorClass('STATE_FAILED', `Writing the state in ${o.stateDir} failed: ${(err as Error).message}; processes run on, but a later recover() may not find them.`, { cause: err })),
+        this.#emitError(err instanceof ProcwardErrorClass ? err : new ProcwardErrorClass('STATE_FAILED', `Writing the state in ${o.stateDir} failed: ${(err as Error).message}; processes run on, but a later recover() may not find them.`, { cause: err })),
       );
     }
     if ((o.watchdog ?? true) && HostWatchdog.supported) this.#watchdog = new HostWatchdog(this.id, this.#createdTicks);
@@ -425,22 +442,27 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
     return out;
   }
 
-  /** Stops one process by id; rejects with NOT_FOUND for an unknown id. */
+  /** Stops one process by id; rejects with NOT_FOUND for an unknown id, INVALID_OPTIONS for bad options. */
   stop(id: string, options?: StopOptions): Promise<ProcessExit> {
-    const p = this.#processes.get(id);
-    if (!p) return handled(Promise.reject(new NotFoundError(id)));
-    return p.stop(parseOptions(StopOptionsSchema, options, 'stop options') as StopOptions);
+    return rejecting(() => {
+      const opts = parseOptions(StopOptionsSchema, options, 'stop options') as StopOptions;
+      const p = this.#processes.get(id);
+      if (!p) throw new NotFoundError(id);
+      return p.stop(opts);
+    });
   }
 
   /** Stops every live process of a scope (`{ kind, id }`; either part may be left out to match more). */
   stopScope(scope: Partial<Scope>, options?: StopOptions): Promise<ProcessExit[]> {
-    const live = this.list({ scope }).filter((p) => !isTerminal(p.state));
-    return this.#stopMany(live, 'scope', options);
+    return rejecting(() => {
+      const live = this.list({ scope }).filter((p) => !isTerminal(p.state));
+      return this.#stopMany(live, 'scope', options);
+    });
   }
 
   /** Stops every live process. */
   stopAll(options?: StopOptions): Promise<ProcessExit[]> {
-    return this.#stopMany(this.#liveProcesses(), 'stop', options);
+    return rejecting(() => this.#stopMany(this.#liveProcesses(), 'stop', options));
   }
 
   /**
@@ -449,6 +471,14 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
    */
   shutdown(options?: StopOptions): Promise<void> {
     if (!this.#shutdown) {
+      let opts: StopOptions;
+      try {
+        opts = parseOptions(StopOptionsSchema, options, 'shutdown options') as StopOptions;
+      } catch (err) {
+        // Bad options start no shutdown: the caller can call again with good ones.
+        return handled(Promise.reject(err));
+      }
+      options = opts;
       this.#shutdown = (async () => {
         try {
           const live = this.#liveProcesses();
@@ -456,7 +486,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
           const kept = live.filter((p) => p.persist && p.state !== 'queued');
           for (const p of kept) p[DETACH]();
           await this.#stopMany(live.filter((p) => !kept.includes(p)), 'shutdown', options).catch((err: unknown) => {
-            this.emit('error', err as ProcwardError);
+            this.#emitError(err as ProcwardError);
           });
           await this.#whenIdle(kept.length);
           this.#keeper?.writeNow();
@@ -530,6 +560,16 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
       this.#idle = [];
       for (const w of waiters) w();
     }
+  }
+
+  #emitError(error: ProcwardError, p?: ManagedProcess): void {
+    const heard = this.emit('error', error, p);
+    if (!heard && error instanceof ListenerError) warnUnheard(error);
+  }
+
+  /** A throwing listener of the manager: to its `error` event, or printed when nobody listens. */
+  protected override listenerFailed(error: ListenerError): void {
+    this.#emitError(error);
   }
 
   /** Resolves once no more than `kept` processes (the persisted ones let go) are live. */

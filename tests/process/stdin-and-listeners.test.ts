@@ -23,20 +23,15 @@ describe('stdin', () => {
     expect(() => p.end()).toThrow(NotRunningError);
   });
 
-  it('a write after exit throws NOT_RUNNING; to an ignored stdin STDIN_UNAVAILABLE', async () => {
+  it('a write after exit rejects with NOT_RUNNING; to an ignored stdin STDIN_UNAVAILABLE', async () => {
     pm = new ProcessManager();
     const piped = pm.spawn({ command: 'true', stdin: 'pipe' });
     await piped.exited;
-    expect(() => piped.write('x')).toThrow(NotRunningError);
-    expect(() => piped.write('x')).toThrow(/has exited/);
+    await expect(piped.write('x')).rejects.toThrow(NotRunningError);
+    await expect(piped.write('x')).rejects.toThrow(/has exited/);
     const ignored = pm.spawn({ command: 'sleep', args: ['30'] });
-    expect(() => ignored.write('x')).toThrow(StdinUnavailableError);
-    try {
-      ignored.write('x');
-    } catch (err) {
-      expect((err as ProcwardError).code).toBe('STDIN_UNAVAILABLE');
-      expect((err as Error).message).toContain("stdin: 'pipe'");
-    }
+    await expect(ignored.write('x')).rejects.toThrow(StdinUnavailableError);
+    await expect(ignored.write('x')).rejects.toMatchObject({ code: 'STDIN_UNAVAILABLE', message: expect.stringContaining("stdin: 'pipe'") });
   });
 
   it('a child that closed its stdin early does not crash the host: the write rejects with STDIN_FAILED', async () => {

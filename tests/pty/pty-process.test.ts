@@ -79,7 +79,7 @@ describe('pty processes', () => {
     await untilOutput(p, /typed\r\ntyped\r\n/);
     p.end();
     expect((await p.exited).state).toBe('completed');
-    expect(() => p.write('x')).toThrow(expect.objectContaining({ code: 'NOT_RUNNING' }));
+    await expect(p.write('x')).rejects.toMatchObject({ code: 'NOT_RUNNING' });
     expect(() => p.resize(10, 10)).toThrow(expect.objectContaining({ code: 'NOT_RUNNING' }));
   });
 

@@ -106,7 +106,7 @@ describe('restart policy on real processes', () => {
     const p = pm.spawn({ ...crasher(0), stdin: 'pipe', restart: 'on-failure', backoff: { initialMs: 600_000 } });
     const { states } = record(p);
     await waitFor(() => p.state === 'backoff', 'state backoff');
-    expect(() => p.write('x')).toThrow(expect.objectContaining({ code: 'NOT_RUNNING', message: expect.stringContaining('waiting to restart') }));
+    await expect(p.write('x')).rejects.toMatchObject({ code: 'NOT_RUNNING', message: expect.stringContaining('waiting to restart') });
     const exit = await p.stop();
     expect(exit).toMatchObject({ state: 'stopped', reason: 'stop', code: 1, restarts: 0 });
     expect(states.slice(-2)).toEqual(['backoff:exit', 'stopped:stop']);
