@@ -38,7 +38,7 @@ export class InvalidOptionsError extends ProcwardError {
   }
 }
 
-export type SpawnFailureKind = 'command-not-found' | 'cwd-not-found' | 'permission-denied' | 'other';
+export type SpawnFailureKind = 'command-not-found' | 'cwd-not-found' | 'permission-denied' | 'arguments-too-long' | 'other';
 
 export class SpawnFailedError extends ProcwardError {
   readonly kind: SpawnFailureKind;

@@ -18,7 +18,7 @@ import { childEnv } from '../spawn/child-env.js';
 import type { ChildEvents, ChildHandle } from '../spawn/child-handle.js';
 import { spawnPipeChild } from '../spawn/pipe-child.js';
 import { withDeathSignal } from '../spawn/death-signal.js';
-import { preflightSpawn } from '../spawn/preflight.js';
+import { preflightArgSize, preflightSpawn } from '../spawn/preflight.js';
 import { spawnPtyChild } from '../pty/pty-child.js';
 import { adoptTmuxSession, spawnTmuxChild } from '../tmux/tmux-child.js';
 import { TerminalScreen, type Screen } from '../pty/terminal-screen.js';
@@ -82,6 +82,8 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
   #spawnError: SpawnFailedError | undefined;
   #stopReason: StopReason | undefined;
   #termination: Promise<TerminateResult> | undefined;
+  /** A stop asked for while starting, before there was a tree to signal. */
+  #pendingStop: readonly ResolvedStopStep[] | undefined;
   #terminating = false;
   #survivors: Survivor[] = [];
   #orphans: number[] = [];
@@ -204,25 +206,36 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     const o = this.#opts;
     this.#attemptMono = performance.now();
     if (this.#restart) this.output.mark(this.#attempt);
-    const forksBefore = forksBeforeSpawn();
-    const env = childEnv(o.env, o.inheritEnv, this.id, o.managerId);
+    // A stop that came while `starting` was announced (a state listener calling stop()) wins:
+    // nothing is spawned.
+    if (this.state === 'stopping') return this.#endBeforeSpawn();
     const events = this.#restart ? this.#eventsOfAttempt(this.#attempt) : this.#childEvents;
-    if (o.pty) {
-      this.#startTerminal(env, forksBefore, events);
-    } else if (o.persist) {
-      const spool = o.spool!;
-      this.#startChild(
-        () => spawnSpooledChild({ command: o.command, args: o.args, cwd: o.cwd, env: { ...env, [PERSIST_ENV]: '1' }, shell: o.shell, spoolDir: spool.dir, spool: { maxBytes: spool.maxBytes } }, events),
-        forksBefore,
-      );
-    } else if (o.setpriv) {
-      // setpriv would report a failed exec only as text and exit code 127: check first, as for terminals.
-      const problem = preflightSpawn(o.shell ? (typeof o.shell === 'string' ? o.shell : '/bin/sh') : o.command, o.cwd, env);
-      const run = withDeathSignal(o.setpriv, o.command, o.args, o.shell);
-      if (problem) events.spawnFailed(problem);
-      else this.#startChild(() => spawnPipeChild({ command: run.command, args: run.args, cwd: o.cwd, env, shell: false, stdin: o.stdin }, events), forksBefore);
-    } else {
-      this.#startChild(() => spawnPipeChild({ command: o.command, args: o.args, cwd: o.cwd, env, shell: o.shell, stdin: o.stdin }, events), forksBefore);
+    try {
+      const forksBefore = forksBeforeSpawn();
+      const env = childEnv(o.env, o.inheritEnv, this.id, o.managerId);
+      if (o.pty) {
+        this.#startTerminal(env, forksBefore, events);
+      } else if (o.persist) {
+        const spool = o.spool!;
+        this.#startChild(
+          () => spawnSpooledChild({ command: o.command, args: o.args, cwd: o.cwd, env: { ...env, [PERSIST_ENV]: '1' }, shell: o.shell, spoolDir: spool.dir, spool: { maxBytes: spool.maxBytes } }, events),
+          forksBefore,
+          events,
+        );
+      } else if (o.setpriv) {
+        // setpriv would report a failed exec only as text and exit code 127: check first, as for terminals.
+        const run = withDeathSignal(o.setpriv, o.command, o.args, o.shell);
+        const problem = preflightSpawn(o.shell ? (typeof o.shell === 'string' ? o.shell : '/bin/sh') : o.command, o.cwd, env) ?? preflightArgSize(run.command, run.args, env);
+        if (problem) events.spawnFailed(problem);
+        else this.#startChild(() => spawnPipeChild({ command: run.command, args: run.args, cwd: o.cwd, env, shell: false, stdin: o.stdin }, events), forksBefore, events);
+      } else {
+        this.#startChild(() => spawnPipeChild({ command: o.command, args: o.args, cwd: o.cwd, env, shell: o.shell, stdin: o.stdin }, events), forksBefore, events);
+      }
+    } catch (err) {
+      // Whatever throws while the spawn is prepared is a spawn failure like any other: reported on
+      // the process, after the caller of spawn() could attach its listeners, never out of spawn().
+      this.#spawnThrew(err, events);
+      return;
     }
     if (o.idle) {
       const { timeoutMs, action } = o.idle;
@@ -299,26 +312,46 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     this.#finalize();
   }
 
-  #startChild(spawnIt: () => ChildHandle, forksBefore: number): void {
+  #startChild(spawnIt: () => ChildHandle, forksBefore: number, events: ChildEvents): void {
     let child: ChildHandle;
     try {
       child = spawnIt();
     } catch (err) {
-      // Synchronous throws are argument errors Node detects itself (e.g. a NUL byte in an
-      // argument) or a failed forkpty.
-      const o = this.#opts;
-      queueMicrotask(() =>
-        this.#failSpawn(new SpawnFailedError(`Cannot spawn "${o.command}": ${(err as Error).message}`, 'other', { cause: err, processId: this.id })),
-      );
+      this.#spawnThrew(err, events);
       return;
     }
     this.#attach(child, forksBefore);
   }
 
+  /**
+   * A spawn that threw synchronously. Node throws, rather than emitting `error`, for every errno
+   * but a few (E2BIG, ENOTDIR of the cwd, …): those go through the same diagnosis as the others, so
+   * the kinds and messages do not depend on how the OS error arrived. Anything else (a failed
+   * forkpty) is kind `other`. Always asynchronous.
+   */
+  #spawnThrew(err: unknown, events: ChildEvents): void {
+    const errno = (err as NodeJS.ErrnoException)?.code;
+    if (typeof errno === 'string' && /^E[A-Z0-9]+$/.test(errno)) {
+      events.spawnFailed(err as NodeJS.ErrnoException);
+      return;
+    }
+    const o = this.#opts;
+    queueMicrotask(() =>
+      this.#failSpawn(new SpawnFailedError(`Cannot spawn "${o.command}": ${(err as Error)?.message ?? String(err)}`, 'other', { cause: err, processId: this.id })),
+    );
+  }
+
+  /** A stop won before the attempt's child was spawned: nothing to signal; the record says stopped. */
+  #endBeforeSpawn(): void {
+    this.#leaderExited = true;
+    this.#startedDeferred.reject(new NotRunningError(`Process ${this.id} was stopped (${this.#stopReason}) before it started.`, this.id));
+    this.#finalize();
+  }
+
   /** A terminal child reports a failed exec only as text and exit code 1: check first. */
   #startTerminal(env: Record<string, string>, forksBefore: number, events: ChildEvents): void {
     const o = this.#opts;
-    const problem = preflightSpawn(o.command, o.cwd, env);
+    const problem = preflightSpawn(o.command, o.cwd, env) ?? preflightArgSize(o.command, o.args, env);
     if (problem) {
       events.spawnFailed(problem);
       return;
@@ -327,12 +360,13 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     if (t.tmux) {
       const { session, socket } = t.tmux;
       const tmuxEnv = o.persist ? { ...env, [PERSIST_ENV]: '1' } : env;
-      this.#startChild(() => spawnTmuxChild({ command: o.command, args: o.args, cwd: o.cwd, env: tmuxEnv, cols: t.cols, rows: t.rows, name: t.name, session, socket }, events), forksBefore);
+      this.#startChild(() => spawnTmuxChild({ command: o.command, args: o.args, cwd: o.cwd, env: tmuxEnv, cols: t.cols, rows: t.rows, name: t.name, session, socket }, events), forksBefore, events);
       return;
     }
     this.#startChild(
       () => spawnPtyChild({ command: o.command, args: o.args, cwd: o.cwd, env, cols: t.cols, rows: t.rows, name: t.name, utf8: t.utf8 }, events),
       forksBefore,
+      events,
     );
   }
 
@@ -358,6 +392,12 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       memoryLimit: () => void this.#stopWith('memory-limit', {}).catch(() => {}),
       cpuHigh: (high) => this.emit('cpu-high', high),
     });
+    // A stop asked for before the child had a pid (a tmux child reports it late) starts now.
+    const pending = this.#pendingStop;
+    if (pending) {
+      this.#pendingStop = undefined;
+      void this.#stopTree(pending).catch(() => {});
+    }
   }
 
 
@@ -447,6 +487,10 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       void this.#handleOrphans();
     } else if (this.#outputOpen) {
       this.#drainTimer = setTimeout(() => void this.#handleOrphans(), this.#opts.drainMs);
+    } else if (this.#tree?.mayHaveOutlived()) {
+      // Neither its group nor its pipes say so, but a descendant that left both (a setsid'd
+      // daemon with its output elsewhere) still carries the tree's marker: look for it.
+      void this.#handleOrphans();
     } else {
       this.#maybeFinalize();
     }
@@ -533,6 +577,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     this.#signal = null;
     this.#stopReason = undefined;
     this.#termination = undefined;
+    this.#pendingStop = undefined;
     this.#orphans = [];
     this.#leaderGone = deferred<void>();
     this.#escalate = deferred<void>();
@@ -639,6 +684,14 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       return this.exited;
     }
     const steps = resolveStopSequence(options, this.#opts.stop);
+    if (this.state === 'starting' && !this.#tree && !this.#leaderExited) {
+      // Nothing to signal yet: the stop is recorded now and acted on as soon as there is something
+      // (#runAttempt spawns nothing, #watchTree starts it, a failing spawn ends the process).
+      this.#stopReason = reason;
+      this.#pendingStop = steps;
+      this.#transition('stopping', reason);
+      return this.#awaitEnd();
+    }
     if (this.#termination || this.#leaderExited || !this.#tree) {
       // Already stopping (or cleaning up after its own exit): a kill cuts the grace short.
       if (steps[0]!.signal === 'SIGKILL') this.#escalate.resolve();
@@ -646,10 +699,15 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     }
     this.#stopReason = reason;
     this.#transition('stopping', reason);
+    await this.#stopTree(steps);
+    return this.#awaitEnd();
+  }
+
+  /** Runs the stop sequence over the tree, then lets the pipes drain. */
+  async #stopTree(steps: readonly ResolvedStopStep[]): Promise<void> {
     const result = await this.#terminate(steps);
     this.#survivors = result.survivors;
     if (this.#leaderExited) this.#drainThenFinalize();
-    return this.#awaitEnd();
   }
 
   #terminate(steps: readonly ResolvedStopStep[]): Promise<TerminateResult> {
@@ -669,7 +727,10 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       const result = await this.#termination;
       if (result.survivors.length > 0) throw new StopFailedError(result.survivors, this.id);
     }
-    return this.exited;
+    const exit = await this.exited;
+    // A stop that began later than this call (a pending one) still reports what outlived it.
+    if (exit.survivors.length > 0) throw new StopFailedError(exit.survivors, this.id);
+    return exit;
   }
 
   /** SIGSTOP the whole tree; state `paused`. */

@@ -2,6 +2,7 @@ import { closeSync, constants as fsConstants, openSync, readSync } from 'node:fs
 import { constants } from 'node:os';
 import { ReadStream } from 'node:tty';
 import type { ChildEvents, ChildHandle } from '../spawn/child-handle.js';
+import { errnoFromText } from '../spawn/spawn-error.js';
 import { nativePty } from './native-pty.js';
 import { TerminalInput } from './terminal-input.js';
 
@@ -57,7 +58,7 @@ export function spawnPtyChild(o: PtySpawnOptions, on: ChildEvents): ChildHandle 
     const signalName = signal > 0 ? (SIGNAL_NAMES.get(signal) ?? null) : null;
     const failed = code === 1 && signalName === null ? EXEC_FAILED.exec(head) : null;
     if (failed) {
-      const err = Object.assign(new Error(failed[2]!.trim()), { code: /No such file/.test(failed[2]!) ? 'ENOENT' : 'EACCES', syscall: 'spawn' });
+      const err = Object.assign(new Error(failed[2]!.trim()), { code: errnoFromText(failed[2]!), syscall: 'spawn' });
       on.spawnFailed(err);
       return;
     }

@@ -30,7 +30,7 @@ import { recoverLedger, type RecoveryReport } from '../ledger/recover.js';
 import type { LedgerEntry } from '../ledger/ledger-file.js';
 import type { ReadResult } from '../output/output-buffer.js';
 import { ADOPT, DETACH } from '../process/internal.js';
-import { InvalidOptionsError, ListenerError, NotSupportedError, ProcwardError as ProcwardErrorClass } from '../errors/procward-error.js';
+import { InvalidOptionsError, ListenerError, NotSupportedError, ProcwardError as ProcwardErrorClass, SpawnFailedError } from '../errors/procward-error.js';
 import { matches, type ListFilter } from './list-filter.js';
 
 /**
@@ -289,7 +289,11 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
         await p[START]();
       },
       { priority },
-    );
+    ).catch((err: unknown) => {
+      // Nothing in the task is meant to throw; if something does, the host hears of it instead
+      // of losing it to an unhandled rejection (which ends a default Node host).
+      this.#emitError(err instanceof ProcwardErrorClass ? err : new SpawnFailedError(`Starting ${p.id} from the queue failed: ${(err as Error)?.message ?? String(err)}`, 'other', { cause: err, processId: p.id }), p);
+    });
   }
 
   /**

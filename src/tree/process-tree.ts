@@ -183,6 +183,15 @@ export class ProcessTree {
   }
 
   /**
+   * Whether anything could have outlived a leader whose group and pipes are gone: false only when
+   * no pid at all was handed out on the machine after the leader's (one small read), so the leader
+   * cannot have forked. Otherwise a collect() is needed to tell.
+   */
+  mayHaveOutlived(): boolean {
+    return !HAS_PROC || lastPid() !== this.leaderPid;
+  }
+
+  /**
    * True when no process at all has been created on the machine since the last collect(), so that
    * a new scan could find nothing the last one did not: one small read instead of a scan.
    */

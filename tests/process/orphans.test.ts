@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProcessManager, type OrphansFound } from '../../src/index.js';
 import { isAlive, waitFor } from '../helpers/proc.js';
@@ -60,5 +63,45 @@ describe('descendants left behind by a process that exits on its own', () => {
     await pm.shutdown();
     expect(isAlive(bg)).toBe(false);
     if (p.exit!.orphans.length === 0) expect(swept.flat()).toContain(bg);
+  });
+  it("a detached daemon (setsid, output elsewhere) is found at the leader's exit and killed", async () => {
+    pm = new ProcessManager({ stop: { graceMs: 500 } });
+    const dir = mkdtempSync(join(tmpdir(), 'pw-daemon-'));
+    try {
+      const pidFile = join(dir, 'pid');
+      // The daemon writes its pid itself before the leader exits: by then it has left the group.
+      const p = pm.spawn({
+        command: 'bash',
+        args: ['-c', `setsid bash -c 'echo $$ > ${pidFile}.tmp; mv ${pidFile}.tmp ${pidFile}; exec -a pwdaemon sleep 30' </dev/null >/dev/null 2>&1 & while [ ! -s ${pidFile} ]; do :; done`],
+      });
+      const exit = await p.exited;
+      const daemon = Number(readFileSync(pidFile, 'utf8'));
+      expect(exit.state).toBe('completed');
+      expect(exit.orphans).toContain(daemon);
+      expect(isAlive(daemon)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("orphans: 'keep' reports such a daemon and leaves it to the host", async () => {
+    pm = new ProcessManager({ orphans: 'keep' });
+    const dir = mkdtempSync(join(tmpdir(), 'pw-daemon-'));
+    let daemon = 0;
+    try {
+      const pidFile = join(dir, 'pid');
+      const p = pm.spawn({
+        command: 'bash',
+        args: ['-c', `setsid bash -c 'echo $$ > ${pidFile}.tmp; mv ${pidFile}.tmp ${pidFile}; exec sleep 30' </dev/null >/dev/null 2>&1 & while [ ! -s ${pidFile} ]; do :; done`],
+      });
+      const exit = await p.exited;
+      daemon = Number(readFileSync(pidFile, 'utf8'));
+      expect(exit.orphans).toContain(daemon);
+      expect(isAlive(daemon)).toBe(true);
+    } finally {
+      if (daemon && isAlive(daemon)) process.kill(daemon, 'SIGKILL');
+      await waitFor(() => !daemon || !isAlive(daemon), 'the kept daemon to die');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
