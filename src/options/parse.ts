@@ -12,32 +12,82 @@ import { InvalidOptionsError, type OptionIssue } from '../errors/procward-error.
 export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
   let own: unknown;
   try {
-    own = ownCopy(input ?? {}, 0);
+    own = ownCopy(input ?? {}, 0, '');
   } catch (err) {
-    throw new InvalidOptionsError(what, [{ path: '', message: `reading the options threw: ${(err as Error)?.message ?? String(err)}` }]);
+    if (err instanceof Unreadable) throw new InvalidOptionsError(what, [{ path: err.path, message: err.message }]);
+    throw new InvalidOptionsError(what, [{ path: '', message: `reading the options failed: ${messageOf(err)}` }]);
   }
-  const result = schema.safeParse(own);
-  if (result.success) return ownCopy(result.data, 0) as z.output<S>;
+  let result: ReturnType<S['safeParse']>;
+  try {
+    result = schema.safeParse(own) as ReturnType<S['safeParse']>;
+  } catch (err) {
+    // A schema's own check or message threw on a value nobody foresaw: still the caller's bad input.
+    throw new InvalidOptionsError(what, [{ path: '', message: `the options could not be checked: ${messageOf(err)}` }]);
+  }
+  if (result.success) return ownCopy(result.data, 0, '') as z.output<S>;
   throw new InvalidOptionsError(what, result.error.issues.flatMap((i) => describeIssue(schema, i)));
 }
 
 const MAX_DEPTH = 32;
 
+/** A property that could not be read as an option, with where it is. */
+class Unreadable extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function messageOf(err: unknown): string {
+  try {
+    return (err as Error)?.message ?? String(err);
+  } catch {
+    return 'an unprintable value was thrown';
+  }
+}
+
 /**
  * Plain objects (and arrays) copied by their own enumerable properties into null-prototype
- * objects; anything else (an AbortSignal, a Buffer) is kept as it is for the schema to judge.
+ * objects. The one class instance options take, an AbortSignal, is kept as it is; any other (a
+ * Date, a Map, an object of a host class, whose inherited getters would otherwise be read as
+ * options) is refused where it stands.
  */
-function ownCopy(value: unknown, depth: number): unknown {
+function ownCopy(value: unknown, depth: number, path: string): unknown {
   if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return value;
   if (Array.isArray(value)) {
     const out: unknown[] = [];
-    for (let i = 0; i < value.length; i++) out.push(Object.hasOwn(value, i) ? ownCopy(value[i], depth + 1) : undefined);
+    for (let i = 0; i < value.length; i++) out.push(Object.hasOwn(value, i) ? ownCopy(read(value, i, path), depth + 1, join(path, i)) : undefined);
     return out;
   }
-  if (!isPlain(value)) return value; // a class instance (an AbortSignal): the schema decides
+  if (value instanceof AbortSignal) return value;
+  if (!isPlain(value)) {
+    throw new Unreadable(path, `${path || 'the options'} must be a plain object, got ${kindOf(value)}`);
+  }
   const out: Record<string, unknown> = Object.create(null);
-  for (const key of Object.keys(value)) out[key] = ownCopy((value as Record<string, unknown>)[key], depth + 1);
+  for (const key of Object.keys(value)) out[key] = ownCopy(read(value, key, path), depth + 1, join(path, key));
   return out;
+}
+
+function read(obj: object, key: string | number, path: string): unknown {
+  try {
+    return (obj as Record<string | number, unknown>)[key];
+  } catch (err) {
+    throw new Unreadable(join(path, key), `reading ${join(path, key)} threw: ${messageOf(err)}`);
+  }
+}
+
+const join = (path: string, key: string | number): string => (path ? `${path}.${key}` : String(key));
+
+function kindOf(value: object): string {
+  let name: unknown;
+  try {
+    name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  } catch {
+    /* a hostile prototype: no name */
+  }
+  return typeof name === 'string' && name ? `a ${name} instance` : 'an object with a foreign prototype';
 }
 
 /**

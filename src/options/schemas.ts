@@ -1,13 +1,13 @@
 import { constants } from 'node:os';
 import { z } from 'zod';
 import { PROCESS_STATES } from '../state-machine/states.js';
-import { durationMs, EnvNameSchema, jsonProblem, osString } from './values.js';
+import { describe, durationMs, EnvNameSchema, jsonProblem, osString } from './values.js';
 export { parseOptions } from './parse.js';
 
 const SIGNAL_NAMES = Object.keys(constants.signals) as [string, ...string[]];
 
 export const SignalNameSchema = z.enum(SIGNAL_NAMES, {
-  error: (issue) => `unknown signal ${JSON.stringify(issue.input)}; use a name such as "SIGTERM" or "SIGINT"`,
+  error: (issue) => `unknown signal ${describe(issue.input)}; use a name such as "SIGTERM" or "SIGINT"`,
 });
 
 export const StopStepSchema = z.strictObject({
@@ -255,7 +255,7 @@ export const SpawnOptionsSchema = z
   });
 
 const StateSchema = z.enum(PROCESS_STATES, {
-  error: (issue) => `unknown state ${JSON.stringify(issue.input)}; states are ${PROCESS_STATES.join(', ')}`,
+  error: (issue) => `unknown state ${describe(issue.input)}; states are ${PROCESS_STATES.join(', ')}`,
 });
 
 export const HistoryQuerySchema = z.strictObject({
@@ -268,7 +268,7 @@ export const ListFilterSchema = z.strictObject({
   state: z
     .union([StateSchema, z.array(StateSchema)], {
       // A union's own message would be "Invalid input": say which states exist instead.
-      error: (issue) => `unknown state ${JSON.stringify(issue.input)}; states are ${PROCESS_STATES.join(', ')} (one, or a list of them)`,
+      error: (issue) => `unknown state ${describe(issue.input)}; states are ${PROCESS_STATES.join(', ')} (one, or a list of them)`,
     })
     .optional(),
   scope: z.strictObject({ kind: z.string().optional(), id: z.string().optional() }).optional(),

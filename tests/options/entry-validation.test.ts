@@ -253,7 +253,28 @@ describe('options are read as own properties only', () => {
     expect(p.info.shell ?? false).toBe(false);
   });
 
-  it('a getter that throws is INVALID_OPTIONS, not a host crash', () => {
+  it('an object of a host class is refused: its inherited getters are not read as options', () => {
+    pm = new ProcessManager();
+    class Options {
+      command = 'echo';
+      get shell(): boolean {
+        return true;
+      }
+    }
+    expect(() => pm!.spawn(new Options() as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining('plain object') }));
+    expect(pm.list()).toEqual([]);
+  });
+
+  it.each([
+    ['a BigInt signal', () => pm!.spawn({ command: 'true', stop: { signal: 2n } } as never), 'stop.signal'],
+    ['a BigInt state', () => pm!.list({ state: 1n } as never), 'state'],
+    ['a Symbol state', () => pm!.list({ state: Symbol('x') } as never), 'state'],
+  ])('%s is INVALID_OPTIONS naming the field (its message cannot be JSON)', (_name, call, field) => {
+    pm = new ProcessManager();
+    expect(call).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining(field) }));
+  });
+
+  it('a getter that throws is INVALID_OPTIONS naming its key, not a host crash', () => {
     pm = new ProcessManager();
     const options = {
       command: 'true',
@@ -261,7 +282,7 @@ describe('options are read as own properties only', () => {
         throw new Error('boom');
       },
     };
-    expect(() => pm!.spawn(options)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining('boom') }));
+    expect(() => pm!.spawn(options)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringMatching(/args.*boom/) }));
   });
 });
 
