@@ -3,10 +3,12 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { LedgerCorruptError } from '../errors/procward-error.js';
 import { PROCESS_STATES } from '../state-machine/states.js';
+import { PROCWARD_ID } from '../state-dir/process-id.js';
 
 export const LedgerEntrySchema = z.object({
-  id: z.string().min(1),
-  managerId: z.string().min(1),
+  /** A randomUUID(), as ProcessManager makes them: the id names the spool directory, so nothing else is taken. */
+  id: z.string().regex(PROCWARD_ID, 'expected a procward process id (a UUID)'),
+  managerId: z.string().regex(PROCWARD_ID, 'expected a procward manager id (a UUID)'),
   /** Undefined while queued. */
   pid: z.number().int().positive().optional(),
   /** Start time of the leader in clock ticks since boot: with the pid, it names one process. */

@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import type { ProcwardError } from '../errors/procward-error.js';
+import { ProcwardError } from '../errors/procward-error.js';
+import { pathInside, untrustedDir } from '../state-dir/inside.js';
+import { isProcwardId } from '../state-dir/process-id.js';
 import type { ManagedProcess } from '../process/managed-process.js';
 import { readSpool, type SpoolReadResult } from '../spool/spool-reader.js';
 import { SpoolWriter } from '../spool/spool-writer.js';
@@ -26,6 +27,8 @@ export class LedgerKeeper {
   readonly #onError: (error: ProcwardError | Error) => void;
   readonly #leaders = new Map<string, { pid: number; startTicks: number | undefined }>();
   readonly #spools = new Map<string, SpoolWriter>();
+  /** Processes whose spool directory was found untrustworthy: their output stays in memory only. */
+  readonly #unspooled = new Set<string>();
   /** Entries of earlier hosts the registry does not hold: not yet recovered, lost or exited. */
   #carried = new Map<string, LedgerEntry>();
   #loaded = false;
@@ -53,8 +56,33 @@ export class LedgerKeeper {
     return this.#file.path;
   }
 
+  /**
+   * Where a process's output is spooled: `<stateDir>/spool/<id>`. Only for ids of procward's own
+   * format (the ledger refuses others): throws STATE_FAILED for anything else.
+   */
   spoolDir(id: string): string {
-    return join(this.stateDir, 'spool', id);
+    const dir = this.#spoolDirOf(id);
+    if (!dir) throw new ProcwardError('STATE_FAILED', `"${id}" is not a procward process id: it names no spool directory in ${this.stateDir}.`);
+    return dir;
+  }
+
+  /**
+   * The spool directory of a procward id, undefined for any other string: an id such as
+   * `../../x` or `..` would otherwise name a directory outside stateDir (or stateDir itself),
+   * and forget() deletes it recursively.
+   */
+  #spoolDirOf(id: string): string | undefined {
+    return isProcwardId(id) ? pathInside(this.stateDir, 'spool', id) : undefined;
+  }
+
+  /** The spool directory of `id` if it can be read or deleted safely; else reports why (once per call) and gives undefined. */
+  #trustedSpoolDir(id: string, report: boolean): string | undefined {
+    const dir = this.#spoolDirOf(id);
+    if (!dir) return undefined;
+    const problem = untrustedDir(this.stateDir, dir);
+    if (!problem) return dir;
+    if (report) this.#onError(new ProcwardError('STATE_FAILED', `The spool of ${id} is left alone: ${problem} (procward makes only plain directories there).`, { processId: id }));
+    return undefined;
   }
 
   get spoolMaxBytes(): number {
@@ -92,12 +120,19 @@ export class LedgerKeeper {
   }
 
   output(p: ManagedProcess, data: Buffer): void {
-    let spool = this.#spools.get(p.id);
-    if (!spool) {
-      spool = new SpoolWriter(this.spoolDir(p.id), { maxBytes: this.#spoolMaxBytes });
-      this.#spools.set(p.id, spool);
-    }
+    if (this.#unspooled.has(p.id)) return;
     try {
+      let spool = this.#spools.get(p.id);
+      if (!spool) {
+        const dir = this.#trustedSpoolDir(p.id, true);
+        if (!dir) {
+          // Not written through a symlink to wherever it points; the output is still in memory.
+          this.#unspooled.add(p.id);
+          return;
+        }
+        spool = new SpoolWriter(dir, { maxBytes: this.#spoolMaxBytes });
+        this.#spools.set(p.id, spool);
+      }
       spool.append(data);
     } catch (err) {
       // A full disk must not take the host down; the output is still in memory.
@@ -107,24 +142,43 @@ export class LedgerKeeper {
   }
 
   exited(p: ManagedProcess): void {
-    this.#spools.get(p.id)?.close();
-    this.#spools.delete(p.id);
+    this.#closeSpool(p.id);
     this.changed();
   }
 
   /** The process left the registry: its entry and its output go. */
   forget(id: string): void {
-    this.#spools.get(id)?.close();
-    this.#spools.delete(id);
+    this.#closeSpool(id);
+    this.#unspooled.delete(id);
     this.#leaders.delete(id);
     this.#carried.delete(id);
-    rmSync(this.spoolDir(id), { recursive: true, force: true });
+    const dir = this.#trustedSpoolDir(id, true);
+    if (dir) {
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch (err) {
+        this.#onError(new ProcwardError('STATE_FAILED', `Removing the spool of ${id} (${dir}) failed: ${(err as Error).message}`, { cause: err, processId: id }));
+      }
+    }
     this.changed();
   }
 
-  history(id: string, since?: number, limit?: number): SpoolReadResult | undefined {
+  /** Called from exit and removal paths: a failing close (EIO) is reported, never thrown into them. */
+  #closeSpool(id: string): void {
+    const spool = this.#spools.get(id);
+    this.#spools.delete(id);
     try {
-      return readSpool(this.spoolDir(id), { since, limit });
+      spool?.close();
+    } catch (err) {
+      this.#onError(err as Error);
+    }
+  }
+
+  history(id: string, since?: number, limit?: number): SpoolReadResult | undefined {
+    const dir = this.#trustedSpoolDir(id, false);
+    if (!dir) return undefined;
+    try {
+      return readSpool(dir, { since, limit });
     } catch {
       return undefined;
     }

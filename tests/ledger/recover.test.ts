@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProcessManager } from '../../src/index.js';
 import { killHosts, startHost } from '../helpers/hosts.js';
+import { ledgerEntry, writeLedger } from '../helpers/ledger.js';
 import { isAlive, waitFor } from '../helpers/proc.js';
 
 let pm: ProcessManager | undefined;
@@ -83,13 +84,10 @@ describe('recovery after the host was SIGKILLed', () => {
     pm = new ProcessManager({ stateDir: dir });
     const stranger = spawn('sleep', ['60'], { stdio: 'ignore' });
     await once(stranger, 'spawn');
-    const entry = {
-      id: 'p-1', managerId: 'earlier', pid: stranger.pid, startTicks: 1, command: 'sleep', args: ['60'], cwd: '/', type: 'command', metadata: {},
-      persist: false, state: 'running', createdAt: 0, startedAt: 0, endedAt: null, exit: null, spoolDir: join(dir, 'spool', 'p-1'),
-    };
-    writeFileSync(join(dir, 'ledger.json'), JSON.stringify({ format: 'procward-ledger', version: 1, managerId: 'earlier', hostPid: 1, updatedAt: 0, processes: [entry] }));
+    const entry = ledgerEntry({ pid: stranger.pid, startTicks: 1, command: 'sleep', args: ['60'], state: 'running', endedAt: null, exit: null });
+    writeLedger(dir, [entry]);
     const report = await pm.recover();
-    expect(report.lost).toEqual([{ entry: expect.objectContaining({ id: 'p-1' }), why: 'pid-reused' }]);
+    expect(report.lost).toEqual([{ entry: expect.objectContaining({ id: entry.id }), why: 'pid-reused' }]);
     expect(report.killed).toEqual([]);
     expect(isAlive(stranger.pid!)).toBe(true);
     stranger.kill('SIGKILL');
