@@ -27,9 +27,15 @@ export const ErrorCode = {
   AGENT_STOPPED: 'AGENT_STOPPED',
   /** A session was asked to continue while a run of it is still going. */
   SESSION_BUSY: 'SESSION_BUSY',
-  /** The ledger in stateDir cannot be read as one (truncated, garbage, another format). */
+  /**
+   * The ledger in stateDir cannot be read as one (truncated, garbage, another format, an entry
+   * that procward would not write), or is not a bounded regular file of this uid in a stateDir of this uid.
+   */
   LEDGER_CORRUPT: 'LEDGER_CORRUPT',
-  /** Writing the ledger or an output spool in stateDir failed (a full disk, permissions). */
+  /**
+   * Writing the ledger or an output spool in stateDir failed (a full disk, permissions), or a file
+   * or directory there is not what procward makes (a symlinked spool directory, a FIFO spool.json).
+   */
   STATE_FAILED: 'STATE_FAILED',
 } as const;
 

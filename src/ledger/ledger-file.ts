@@ -1,7 +1,8 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, constants, fsyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
-import { LedgerCorruptError } from '../errors/procward-error.js';
+import { LedgerCorruptError, ProcwardError } from '../errors/procward-error.js';
+import { ownUid, readBounded } from '../state-dir/bounded-read.js';
 import { PROCESS_STATES } from '../state-machine/states.js';
 import { PROCWARD_ID } from '../state-dir/process-id.js';
 
@@ -48,27 +49,46 @@ export type Ledger = z.infer<typeof LedgerSchema>;
 export const LEDGER_FILE = 'ledger.json';
 
 /**
+ * The largest ledger read (and written): 64 MiB, some 100 000 entries of a typical size. A ledger
+ * holds the registry (live processes and up to retainExited exited ones) and as many ended entries
+ * of earlier hosts, so it stays far below this; the cap is there so that a file that is not
+ * procward's (a sparse file of terabytes, say) is refused without being read.
+ */
+export const LEDGER_MAX_BYTES = 64 * 1024 * 1024;
+
+// Temp files are created with O_EXCL and O_NOFOLLOW: a file or symlink planted at the (predictable)
+// temp name is never written through.
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
+
+/**
  * The ledger of a stateDir. Every write goes to a temp file, is synced, then renamed over the
  * ledger: a crash at any point leaves either the old ledger or the new one, never an empty or torn
  * file (the rename is atomic on POSIX file systems).
  */
 export class LedgerFile {
   readonly path: string;
+  readonly #stateDir: string;
   #seq = 0;
 
   constructor(stateDir: string) {
+    this.#stateDir = stateDir;
     this.path = join(stateDir, LEDGER_FILE);
   }
 
-  /** The ledger, or undefined when there is none. Throws LEDGER_CORRUPT for anything unreadable. */
+  /**
+   * The ledger, or undefined when there is none. Throws LEDGER_CORRUPT for anything that is not a
+   * ledger procward wrote: unreadable, not JSON, not the schema, and also anything at the path that
+   * is not a regular file of this process's uid of at most LEDGER_MAX_BYTES (a FIFO, a symlink, a
+   * directory, a device, another user's file), or a stateDir that is not a directory of that uid.
+   */
   read(): Ledger | undefined {
-    let text: string;
-    try {
-      text = readFileSync(this.path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new LedgerCorruptError(this.path, (err as Error).message, err);
-    }
+    const dirProblem = this.#stateDirProblem();
+    if (dirProblem === 'missing') return undefined;
+    if (dirProblem) throw new LedgerCorruptError(this.path, dirProblem);
+    const file = readBounded(this.path, { maxBytes: LEDGER_MAX_BYTES, uid: ownUid() });
+    if ('missing' in file) return undefined;
+    if ('problem' in file) throw new LedgerCorruptError(this.path, file.problem, file.cause);
+    const text = file.data.toString('utf8');
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -83,17 +103,55 @@ export class LedgerFile {
     return parsed.data;
   }
 
-  write(managerId: string, processes: LedgerEntry[]): void {
-    mkdirSync(dirname(this.path), { recursive: true });
-    const ledger: Ledger = { format: 'procward-ledger', version: 1, managerId, hostPid: process.pid, updatedAt: Date.now(), processes };
-    const tmp = `${this.path}.${process.pid}.${++this.#seq}.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
+  /**
+   * The stateDir (the path the host gave, its symlinks followed: the host chose it) must be a
+   * directory of this process's uid: whoever owns it can replace the ledger at will.
+   */
+  #stateDirProblem(): string | undefined {
+    let st;
     try {
-      writeSync(fd, JSON.stringify(ledger, null, 1));
+      st = statSync(this.#stateDir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+      return `its stateDir cannot be examined: ${(err as Error).message}`;
+    }
+    if (!st.isDirectory()) return `its stateDir ${this.#stateDir} is not a directory`;
+    const uid = ownUid();
+    if (uid !== undefined && st.uid !== uid) return `its stateDir ${this.#stateDir} belongs to uid ${st.uid}, not to this process's uid ${uid}: its owner could forge the ledger`;
+    return undefined;
+  }
+
+  /** Throws STATE_FAILED, writing nothing, for a ledger above LEDGER_MAX_BYTES: it could not be read back. */
+  write(managerId: string, processes: LedgerEntry[]): void {
+    // A stateDir created here is private: its owner alone may write a ledger others will act on.
+    mkdirSync(this.#stateDir, { recursive: true, mode: 0o700 });
+    const ledger: Ledger = { format: 'procward-ledger', version: 1, managerId, hostPid: process.pid, updatedAt: Date.now(), processes };
+    const text = Buffer.from(JSON.stringify(ledger, null, 1));
+    if (text.length > LEDGER_MAX_BYTES) {
+      throw new ProcwardError(
+        'STATE_FAILED',
+        `The ledger ${this.path} would be ${text.length} bytes, above the cap of ${LEDGER_MAX_BYTES} a later recover() reads; it was not written. Lower retainExited, or remove() exited processes.`,
+      );
+    }
+    const tmp = `${this.path}.${process.pid}.${++this.#seq}.tmp`;
+    const fd = openExclusive(tmp);
+    try {
+      for (let done = 0; done < text.length; ) done += writeSync(fd, text, done);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
     renameSync(tmp, this.path);
+  }
+}
+
+/** Opens a new temp file; one left by a crashed host with the same pid (or planted) is unlinked, never followed. */
+function openExclusive(path: string): number {
+  try {
+    return openSync(path, CREATE_FLAGS, 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST' && (err as NodeJS.ErrnoException).code !== 'ELOOP') throw err;
+    unlinkSync(path);
+    return openSync(path, CREATE_FLAGS, 0o600);
   }
 }

@@ -75,7 +75,17 @@ export class LedgerKeeper {
     return isProcwardId(id) ? pathInside(this.stateDir, 'spool', id) : undefined;
   }
 
-  /** The spool directory of `id` if it can be read or deleted safely; else reports why (once per call) and gives undefined. */
+  /**
+   * Where a process's spool goes, for its spawn options: undefined when no spool can be trusted
+   * there (a symlinked `spool` directory, see untrustedDir). A persisted process then fails to
+   * spawn; other processes run with their output in memory (keeper.output reports it).
+   */
+  spoolFor(id: string): { dir: string; maxBytes: number } | undefined {
+    const dir = this.#trustedSpoolDir(id, false);
+    return dir ? { dir, maxBytes: this.#spoolMaxBytes } : undefined;
+  }
+
+  /** The spool directory of `id` if it can be read, written or deleted safely; else reports why (when `report`) and gives undefined. */
   #trustedSpoolDir(id: string, report: boolean): string | undefined {
     const dir = this.#spoolDirOf(id);
     if (!dir) return undefined;

@@ -216,9 +216,12 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       if (o.pty) {
         this.#startTerminal(env, forksBefore, events);
       } else if (o.persist) {
-        const spool = o.spool!;
+        const spool = o.spool;
         this.#startChild(
-          () => spawnSpooledChild({ command: o.command, args: o.args, cwd: o.cwd, env: { ...env, [PERSIST_ENV]: '1' }, shell: o.shell, spoolDir: spool.dir, spool: { maxBytes: spool.maxBytes } }, events),
+          () => {
+            if (!spool) throw new Error(`its spool directory in stateDir is not a plain directory (a symlink?): the output of a persisted process would go wherever it points`);
+            return spawnSpooledChild({ command: o.command, args: o.args, cwd: o.cwd, env: { ...env, [PERSIST_ENV]: '1' }, shell: o.shell, spoolDir: spool.dir, spool: { maxBytes: spool.maxBytes } }, events);
+          },
           forksBefore,
           events,
         );
@@ -258,16 +261,17 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     this.#attemptMono = this.#spawnedMono;
     this.#startedAt = startedAt;
     // What the buffer can hold of the spool, read now without events (nobody listens yet), then follow.
-    const dir = this.#opts.spool!.dir;
+    const dir = this.#opts.spool?.dir;
     let since = 0;
     try {
+      if (!dir) throw new Error('no trusted spool');
       const { end } = readSpool(dir, { limit: 0 });
       const held = readSpool(dir, { since: Math.max(0, end - this.#opts.outputMaxBytes) });
       this.output.startAt(held.from);
       this.output.append(this.#opts.pty ? 'pty' : 'stdout', held.data);
       since = held.to;
     } catch {
-      /* no spool yet: the process has written nothing */
+      /* no spool (yet, or none that can be trusted): the process has written nothing */
     }
     const tmux = this.#opts.pty?.tmux;
     if (tmux) {

@@ -258,7 +258,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
       persist: o.persist ?? false,
       // A persisted process must outlive the host: never a parent-death signal for it.
       setpriv: this.#opts.pdeathsig && !o.persist ? (setprivPath() ?? undefined) : undefined,
-      spool: this.#keeper ? { dir: this.#keeper.spoolDir(id), maxBytes: this.#keeper.spoolMaxBytes } : undefined,
+      spool: this.#keeper?.spoolFor(id),
     };
     const p = new ManagedProcess(id, resolved, this.#hooks);
     this.#processes.set(p.id, p);
@@ -424,7 +424,8 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
       restart: undefined,
       persist: true,
       setpriv: undefined,
-      spool: { dir: this.#keeper!.spoolDir(entry.id), maxBytes: this.#keeper!.spoolMaxBytes },
+      // Undefined if the spool cannot be trusted: its output is then taken as none written.
+      spool: this.#keeper!.spoolFor(entry.id),
     };
     const p = new ManagedProcess(entry.id, resolved, this.#hooks);
     this.#processes.set(p.id, p);

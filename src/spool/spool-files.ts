@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode } from '../errors/codes.js';
 import { ProcwardError } from '../errors/procward-error.js';
@@ -29,7 +29,9 @@ export function endOf(segments: readonly Segment[]): number {
 
 /**
  * Segments on disk, oldest first. A file that disappears between readdir and stat was rotated
- * away and is left out. Extents are clipped at the next segment's start: the writer never makes
+ * away and is left out; so is anything with a segment's name that is not a regular file (a
+ * symlink to /dev/zero or to another user's file, a FIFO, a directory): procward writes only
+ * regular files, and reading through one of those would block, never end or leak another file. Extents are clipped at the next segment's start: the writer never makes
  * them overlap, but a child still appending to a file the host has rolled past would, and the
  * newer file is the one the offsets were handed out from.
  */
@@ -46,7 +48,8 @@ export function listSegments(dir: string): Segment[] {
     if (!match) continue;
     const path = join(dir, name);
     try {
-      segments.push({ start: Number(match[1]), size: statSync(path).size, path });
+      const st = lstatSync(path);
+      if (st.isFile()) segments.push({ start: Number(match[1]), size: st.size, path });
     } catch (error) {
       if (!isMissing(error)) throw error;
     }

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
@@ -11,6 +11,8 @@ import { CLOSED_MARKER, endOf, isMissing, listSegments } from './spool-files.js'
 const DEFAULT_POLL_MS = 100;
 // Bytes a follower reads per chunk: bounds its memory when it starts far behind the writer.
 const FOLLOW_READ_BYTES = 1024 * 1024;
+// A segment swapped for a symlink or a FIFO after it was listed is not followed or waited on.
+const SEGMENT_OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
 export interface SpoolReadOptions {
   /** Absolute offset to read from; defaults to the oldest byte still on disk. */
@@ -148,16 +150,21 @@ export async function* followSpool(dir: string, options: FollowSpoolOptions = {}
   }
 }
 
-/** `length` bytes at `position` of a file, fewer if it is shorter; undefined if it is gone. */
+/**
+ * `length` bytes at `position` of a file, fewer if it is shorter; undefined if it is gone, or is
+ * no longer a regular file (replaced since it was listed: read as if rotated away).
+ */
 function readRange(path: string, position: number, length: number): Buffer | undefined {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openSync(path, SEGMENT_OPEN_FLAGS);
   } catch (error) {
-    if (isMissing(error)) return undefined;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (isMissing(error) || code === 'ELOOP') return undefined;
     throw error;
   }
   try {
+    if (!fstatSync(fd).isFile()) return undefined;
     const buffer = Buffer.allocUnsafe(length);
     let got = 0;
     while (got < length) {

@@ -1,11 +1,14 @@
-import { closeSync, constants, fdatasyncSync, mkdirSync, openSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasyncSync, mkdirSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode } from '../errors/codes.js';
 import { InvalidOptionsError, ProcwardError } from '../errors/procward-error.js';
+import { touchMarker } from '../state-dir/marker-file.js';
 import { CLOSED_MARKER, endOf, isMissing, listSegments, segmentPath, type Segment } from './spool-files.js';
 import { loadSpoolOptions, resolveSpoolOptions, saveSpoolOptions, type SpoolOptions } from './spool-options.js';
 
-const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;
+// O_NOFOLLOW: a symlink planted at a segment's name (to a file of the host's) fails the open
+// (ELOOP) instead of receiving the output.
+const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
 
 /**
  * A process's output on disk, in segment files named by the absolute offset of their first byte
@@ -97,7 +100,7 @@ export class SpoolWriter {
 
   /** Writes the `closed` marker: followers finish once they have read everything before it. */
   static markClosed(dir: string): void {
-    writeFileSync(join(dir, CLOSED_MARKER), '');
+    touchMarker(join(dir, CLOSED_MARKER));
   }
 
   /** Offset of the oldest byte still on disk. */

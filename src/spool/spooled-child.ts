@@ -24,9 +24,11 @@ export interface SpooledSpawnOptions {
  * `finish()` reads everything left synchronously and stops following; `close()` finishes and
  * reports the output closed, once.
  */
-function follow(dir: string, since: number, on: ChildEvents): { finish(): void; close(): void } {
+function follow(dir: string | undefined, since: number, on: ChildEvents): { finish(): void; close(): void } {
   let cursor = since;
   const drain = () => {
+    // No spool that can be trusted (see LedgerKeeper.spoolFor): nothing is read from it.
+    if (dir === undefined) return;
     for (;;) {
       const r = readSpool(dir, { since: cursor, limit: 1024 * 1024 });
       // r.to < cursor: a listing that missed the newest segment (see followSpool); try again later.
@@ -99,7 +101,7 @@ export function spawnSpooledChild(o: SpooledSpawnOptions, on: ChildEvents): Chil
  * A persisted process found alive after a host restart. It is not the host's child, so its exit
  * is noticed by polling /proc (pid and start time) and its exit status is unknown (null).
  */
-export function adoptSpooledChild(pid: number, startTicks: number, spoolDir: string, since: number, on: ChildEvents): ChildHandle {
+export function adoptSpooledChild(pid: number, startTicks: number, spoolDir: string | undefined, since: number, on: ChildEvents): ChildHandle {
   const reader = follow(spoolDir, since, on);
   const alive = () => {
     const e = readProcEntry(pid);

@@ -1,7 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessManager } from '../../src/index.js';
+import { ProcessManager, type ProcwardError } from '../../src/index.js';
+import { LEDGER_MAX_BYTES } from '../../src/ledger/ledger-file.js';
 import { ledgerEntry, sandbox, writeLedger } from '../helpers/ledger.js';
 
 let pm: ProcessManager | undefined;
@@ -53,5 +55,71 @@ describe('ids that climb out of stateDir', () => {
     const kept = JSON.parse(readFileSync(join(stateDir, 'ledger.json'), 'utf8')).processes.map((e: { id: string }) => e.id);
     expect(kept).toEqual([entries[2]!.id]);
     expect(readFileSync(victimFile, 'utf8')).toBe('secret\n');
+  });
+});
+
+const NOBODY = 65534;
+const isRoot = process.getuid?.() === 0;
+
+describe('what sits at the ledger path', () => {
+  it.each([
+    ['a FIFO', (path: string) => execFileSync('mkfifo', [path]), /FIFO/],
+    ['a symlink to /dev/zero', (path: string) => symlinkSync('/dev/zero', path), /symbolic link/],
+    ['a directory', (path: string) => mkdirSync(path), /a directory, not a regular file/],
+    ['a sparse file above the cap', (path: string) => {
+      writeFileSync(path, '');
+      truncateSync(path, LEDGER_MAX_BYTES + 1);
+    }, /above the cap of 67108864/],
+  ])('%s is LEDGER_CORRUPT, at once; a spawn meanwhile runs and is told', async (_what, plant, message) => {
+    const { stateDir } = box();
+    const path = join(stateDir, 'ledger.json');
+    plant(path);
+    pm = new ProcessManager({ stateDir });
+    await expect(pm.recover()).rejects.toMatchObject({ code: 'LEDGER_CORRUPT', message: expect.stringMatching(message) });
+    // A spawn reaches the ledger too (its first write reads it): it must not block or crash the host.
+    const errors: ProcwardError[] = [];
+    pm.on('error', (e) => errors.push(e));
+    const p = pm.spawn({ command: 'true' });
+    expect((await p.exited).state).toBe('completed');
+    await expect.poll(() => errors.map((e) => e.code)).toContain('LEDGER_CORRUPT');
+  });
+
+  it.skipIf(!isRoot)('a ledger of another owner is LEDGER_CORRUPT (root can read it: the check is on the owner)', async () => {
+    const { stateDir } = box();
+    const path = writeLedger(stateDir, [ledgerEntry()]);
+    chownSync(path, NOBODY, NOBODY);
+    pm = new ProcessManager({ stateDir });
+    await expect(pm.recover()).rejects.toMatchObject({ code: 'LEDGER_CORRUPT', message: expect.stringContaining(`belongs to uid ${NOBODY}`) });
+  });
+
+  it.skipIf(!isRoot)('a stateDir of another owner is LEDGER_CORRUPT: its owner could forge the ledger', async () => {
+    const { stateDir } = box();
+    writeLedger(stateDir, [ledgerEntry()]);
+    chownSync(stateDir, NOBODY, NOBODY);
+    pm = new ProcessManager({ stateDir });
+    await expect(pm.recover()).rejects.toMatchObject({ code: 'LEDGER_CORRUPT', message: expect.stringContaining('stateDir') });
+  });
+
+  it('a symlinked spool directory is neither read nor deleted through', async () => {
+    const { base, stateDir } = box();
+    const kept = ledgerEntry({ endedAt: 10 });
+    const pruned = ledgerEntry({ endedAt: 1 });
+    writeLedger(stateDir, [pruned, kept]);
+    // stateDir/spool → a directory beside stateDir, holding what looks like the spool of each id.
+    const elsewhere = join(base, 'elsewhere');
+    for (const e of [pruned, kept]) {
+      mkdirSync(join(elsewhere, e.id as string), { recursive: true });
+      writeFileSync(join(elsewhere, e.id as string, '0000000000000000.out'), 'secret\n');
+    }
+    symlinkSync(elsewhere, join(stateDir, 'spool'));
+    pm = new ProcessManager({ stateDir, retainExited: 1 });
+    const errors: ProcwardError[] = [];
+    pm.on('error', (e) => errors.push(e));
+    const report = await pm.recover();
+    expect(report.exited).toHaveLength(2);
+    // The pruned entry's "spool" is outside stateDir: left alone, and said so.
+    expect(readFileSync(join(elsewhere, pruned.id as string, '0000000000000000.out'), 'utf8')).toBe('secret\n');
+    expect(errors.map((e) => e.code)).toContain('STATE_FAILED');
+    expect(pm.history({ id: kept.id as string }).data.toString()).toBe('');
   });
 });
