@@ -1,50 +1,8 @@
 import { closeSync, constants, fsyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { LedgerCorruptError, ProcwardError } from '../errors/procward-error.js';
 import { ownUid, readBounded } from '../state-dir/bounded-read.js';
-import { PROCESS_STATES } from '../state-machine/states.js';
-import { PROCWARD_ID } from '../state-dir/process-id.js';
-
-export const LedgerEntrySchema = z.object({
-  /** A randomUUID(), as ProcessManager makes them: the id names the spool directory, so nothing else is taken. */
-  id: z.string().regex(PROCWARD_ID, 'expected a procward process id (a UUID)'),
-  managerId: z.string().regex(PROCWARD_ID, 'expected a procward manager id (a UUID)'),
-  /** Undefined while queued. */
-  pid: z.number().int().positive().optional(),
-  /** Start time of the leader in clock ticks since boot: with the pid, it names one process. */
-  startTicks: z.number().int().nonnegative().optional(),
-  command: z.string(),
-  args: z.array(z.string()),
-  cwd: z.string(),
-  label: z.string().optional(),
-  type: z.enum(['command', 'service']),
-  scope: z.object({ kind: z.string(), id: z.string() }).optional(),
-  metadata: z.record(z.string(), z.unknown()),
-  persist: z.boolean(),
-  state: z.enum(PROCESS_STATES),
-  createdAt: z.number(),
-  startedAt: z.number().nullable(),
-  endedAt: z.number().nullable(),
-  exit: z.object({ code: z.number().nullable(), signal: z.string().nullable(), reason: z.string() }).nullable(),
-  /** Where its output is spooled. */
-  spoolDir: z.string(),
-  /** tmux session, for `pty: { backend: 'tmux' }`. */
-  tmux: z.object({ socket: z.string(), session: z.string() }).optional(),
-});
-
-export type LedgerEntry = z.infer<typeof LedgerEntrySchema>;
-
-const LedgerSchema = z.object({
-  format: z.literal('procward-ledger'),
-  version: z.literal(1),
-  managerId: z.string(),
-  hostPid: z.number(),
-  updatedAt: z.number(),
-  processes: z.array(LedgerEntrySchema),
-});
-
-export type Ledger = z.infer<typeof LedgerSchema>;
+import { checkLedgerEntry, LedgerEnvelopeSchema, type Ledger, type LedgerEntry } from './ledger-schema.js';
 
 export const LEDGER_FILE = 'ledger.json';
 
@@ -95,12 +53,18 @@ export class LedgerFile {
     } catch (err) {
       throw new LedgerCorruptError(this.path, text.length === 0 ? 'it is empty' : `not JSON: ${(err as Error).message}`, err);
     }
-    const parsed = LedgerSchema.safeParse(json);
+    const parsed = LedgerEnvelopeSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       throw new LedgerCorruptError(this.path, `${issue.path.join('.') || 'the file'}: ${issue.message}`);
     }
-    return parsed.data;
+    const processes: LedgerEntry[] = [];
+    for (let i = 0; i < parsed.data.processes.length; i++) {
+      const checked = checkLedgerEntry(parsed.data.processes[i], i);
+      if ('problem' in checked) throw new LedgerCorruptError(this.path, checked.problem);
+      processes.push(checked.entry);
+    }
+    return { ...parsed.data, processes };
   }
 
   /**

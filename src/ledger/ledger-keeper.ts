@@ -6,7 +6,8 @@ import type { ManagedProcess } from '../process/managed-process.js';
 import { readSpool, type SpoolReadResult } from '../spool/spool-reader.js';
 import { SpoolWriter } from '../spool/spool-writer.js';
 import { readProcEntry } from '../tree/proc-table.js';
-import { LedgerFile, type LedgerEntry } from './ledger-file.js';
+import { LedgerFile } from './ledger-file.js';
+import type { LedgerEntry } from './ledger-schema.js';
 
 /**
  * Keeps a manager's ledger and output spools in its stateDir: an entry per process in the

@@ -1,15 +1,21 @@
 import type { ManagedProcess } from '../process/managed-process.js';
 import { isTerminal } from '../state-machine/states.js';
 import { isDeadState, readProcEntry, readProcTable } from '../tree/proc-table.js';
-import { killAndWait, markedBy, ProcessTree } from '../tree/process-tree.js';
-import type { LedgerEntry } from './ledger-file.js';
+import { carriesTreeMarkers, killAndWait, markedBy, ProcessTree } from '../tree/process-tree.js';
+import type { LedgerEntry } from './ledger-schema.js';
 import type { LedgerKeeper } from './ledger-keeper.js';
 
 /** A process of an earlier host that is not running any more, or never ran. */
 export interface LostProcess {
   entry: LedgerEntry;
-  /** `gone`: it ended while no host watched; `pid-reused`: its pid names another process now (left alone); `never-started`: it was still queued. */
-  why: 'gone' | 'pid-reused' | 'never-started';
+  /**
+   * `gone`: it ended while no host watched; `pid-reused`: its pid names another process now (left
+   * alone); `never-started`: it was still queued; `unverified`: a process with its pid and start
+   * time lives, but does not carry the markers procward gave it (PROCWARD_TREE and
+   * PROCWARD_MANAGER in its environment): not provably the one the ledger names (a forged entry,
+   * or a leader that replaced its environment), so it is neither killed nor taken over.
+   */
+  why: 'gone' | 'pid-reused' | 'never-started' | 'unverified';
 }
 
 export interface RecoveryReport {
@@ -43,8 +49,10 @@ export async function recoverLedger(keeper: LedgerKeeper, managerId: string, kil
     const proc = entry.pid === undefined ? undefined : readProcEntry(entry.pid);
     const alive = proc !== undefined && !isDeadState(proc.state);
     const same = alive && entry.startTicks !== undefined && proc.startTicks === entry.startTicks;
-    if (!same) {
-      const why = entry.pid === undefined ? 'never-started' : alive ? 'pid-reused' : 'gone';
+    // Before anything is killed or adopted: the pid is ours only if it carries our markers.
+    const verified = same && carriesTreeMarkers(entry.pid!, entry.id, entry.managerId);
+    if (!verified) {
+      const why = entry.pid === undefined ? 'never-started' : same ? 'unverified' : alive ? 'pid-reused' : 'gone';
       report.lost.push({ entry, why });
       keeper.carry({ ...entry, state: 'failed', endedAt: now, exit: { code: null, signal: null, reason: 'lost' } });
       continue;

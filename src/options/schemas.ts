@@ -2,6 +2,7 @@ import { constants } from 'node:os';
 import { z } from 'zod';
 import { PROCESS_STATES } from '../state-machine/states.js';
 import { describe, durationMs, EnvNameSchema, jsonProblem, osString } from './values.js';
+import { TMUX_NAME } from '../tmux/tmux-argv.js';
 export { parseOptions } from './parse.js';
 
 const SIGNAL_NAMES = Object.keys(constants.signals) as [string, ...string[]];
@@ -62,9 +63,9 @@ export const PtyOptionsSchema = z.strictObject({
    */
   backend: z.enum(['node-pty', 'tmux']).optional(),
   /** tmux session name (letters, digits, "_", "-"). @default "procward-" and the process id */
-  session: z.string().regex(/^[A-Za-z0-9_-]+$/, 'tmux session names take letters, digits, "_" and "-" only').optional(),
+  session: z.string().regex(TMUX_NAME, 'tmux session names take 1 to 100 letters, digits, "_" and "-" only').optional(),
   /** tmux server socket name (tmux -L). @default 'procward' */
-  socket: z.string().regex(/^[A-Za-z0-9_-]+$/, 'tmux socket names take letters, digits, "_" and "-" only').optional(),
+  socket: z.string().regex(TMUX_NAME, 'tmux socket names take 1 to 100 letters, digits, "_" and "-" only').optional(),
 });
 
 export const MetricsOptionsSchema = z.strictObject({

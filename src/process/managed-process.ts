@@ -278,11 +278,18 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       // The session goes on in its tmux server; a new control client follows it from now on.
       this.#outputOpen = true;
       this.#watchTree(pid);
-      void adoptTmuxSession(tmux.session, tmux.socket, this.#childEvents).then((handle) => {
-        if (!handle) return this.#failSpawn(new SpawnFailedError(`Cannot take over tmux session ${tmux.session}: it is gone.`, 'other', { processId: this.id }));
-        this.#child = handle;
-        if (handle.input) this.#stdin.attach(handle.input, (e) => this.#emitError(e));
-      });
+      void adoptTmuxSession(tmux.session, tmux.socket, this.#childEvents).then(
+        (handle) => {
+          if (!handle) return this.#failSpawn(new SpawnFailedError(`Cannot take over tmux session ${tmux.session}: it is gone.`, 'other', { processId: this.id }));
+          this.#child = handle;
+          if (handle.input) this.#stdin.attach(handle.input, (e) => this.#emitError(e));
+        },
+        // A name tmux would not take literally (INVALID_OPTIONS), a failing tmux: the process
+        // fails like a spawn that failed, rather than an unhandled rejection and a process
+        // stuck in `starting`.
+        (err: unknown) =>
+          this.#failSpawn(new SpawnFailedError(`Cannot take over tmux session ${tmux.session}: ${(err as Error)?.message ?? String(err)}`, 'other', { cause: err, processId: this.id })),
+      );
       return;
     }
     this.#child = adoptSpooledChild(pid, startTicks, dir, since, this.#childEvents);

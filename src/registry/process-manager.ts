@@ -27,7 +27,7 @@ import { HostWatchdog } from '../watchdog/host-watchdog.js';
 import { setprivPath } from '../spawn/death-signal.js';
 import { LedgerKeeper } from '../ledger/ledger-keeper.js';
 import { recoverLedger, type RecoveryReport } from '../ledger/recover.js';
-import type { LedgerEntry } from '../ledger/ledger-file.js';
+import type { LedgerEntry } from '../ledger/ledger-schema.js';
 import type { ReadResult } from '../output/output-buffer.js';
 import { ADOPT, DETACH } from '../process/internal.js';
 import { InvalidOptionsError, ListenerError, NotSupportedError, ProcwardError as ProcwardErrorClass, SpawnFailedError } from '../errors/procward-error.js';

@@ -35,11 +35,11 @@ export function commandSequence(...commands: readonly (readonly string[])[]): st
 // tmux rewrites "." and ":" in a session name (they separate window and pane in a target), reads
 // "=", "$", "@" and "%" at the start of a target as match and id prefixes, expands "#" in -s, and
 // makes the socket name a file name. A name made of these characters means the same everywhere.
-const NAME = /^[A-Za-z0-9_-]{1,100}$/;
+export const TMUX_NAME = /^[A-Za-z0-9_-]{1,100}$/;
 
 /** Returns `name` if tmux will take it literally as a session or socket name; throws INVALID_OPTIONS otherwise. */
 export function checkName(name: unknown, option: 'session' | 'socket'): string {
-  if (typeof name === 'string' && NAME.test(name)) return name;
+  if (typeof name === 'string' && TMUX_NAME.test(name)) return name;
   throw new InvalidOptionsError('tmux options', [
     {
       path: option,

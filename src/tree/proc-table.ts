@@ -143,6 +143,15 @@ export function startTicksLowerBound(): number {
 
 /** Whether /proc/<pid>/environ holds the given `NAME=value` entry. */
 export function environHas(pid: number, needle: Buffer): boolean {
+  return environHasAll(pid, [needle]);
+}
+
+/**
+ * Whether /proc/<pid>/environ holds every one of the given `NAME=value\0` entries (read once).
+ * False when it cannot be read: no such process, or one of another user (without the privilege to
+ * read its environment).
+ */
+export function environHasAll(pid: number, needles: readonly Buffer[]): boolean {
   if (!HAS_PROC) return false;
   let env: Buffer;
   try {
@@ -150,6 +159,10 @@ export function environHas(pid: number, needle: Buffer): boolean {
   } catch {
     return false;
   }
+  return needles.every((needle) => hasEntry(env, needle));
+}
+
+function hasEntry(env: Buffer, needle: Buffer): boolean {
   const at = env.indexOf(needle);
   return at === 0 || (at > 0 && env[at - 1] === 0);
 }

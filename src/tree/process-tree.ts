@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import treeKill from 'tree-kill';
-import { environHas, HAS_PROC, isDeadState, readProcEntry, readProcTable, withEnvMarker, type ProcEntry } from './proc-table.js';
+import { environHas, environHasAll, HAS_PROC, isDeadState, readProcEntry, readProcTable, withEnvMarker, type ProcEntry } from './proc-table.js';
 import { lastPid, pidWindow } from './pid-window.js';
 
 /** Environment variable every child gets; its value names the tree, so members that left it can still be found. */
@@ -33,6 +33,16 @@ export const MANAGER_ENV = 'PROCWARD_MANAGER';
 /** `=1` in the environment of a process the host asked to keep (`persist: true`): no sweep or watchdog kills it. */
 export const PERSIST_ENV = 'PROCWARD_PERSIST';
 const PERSISTED = Buffer.from(`${PERSIST_ENV}=1\0`);
+
+/**
+ * Whether `pid` carries the markers procward gives the leader of process `treeId` of manager
+ * `managerId` (PROCWARD_TREE and PROCWARD_MANAGER in its environment). A pid and a start time
+ * alone prove nothing: anyone can read any process's start time from /proc and write it into a
+ * ledger. A process that replaced its own environment (exec with `env -i`) no longer carries them.
+ */
+export function carriesTreeMarkers(pid: number, treeId: string, managerId: string): boolean {
+  return environHasAll(pid, [Buffer.from(`${TREE_ENV}=${treeId}\0`), Buffer.from(`${MANAGER_ENV}=${managerId}\0`)]);
+}
 
 /** Live processes carrying a manager's marker, persisted ones left out. */
 export function markedBy(managerId: string, notBeforeTicks: number, table: Map<number, ProcEntry> = readProcTable()): ProcEntry[] {

@@ -1,9 +1,12 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { chownSync, existsSync, mkdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProcessManager, type ProcwardError } from '../../src/index.js';
 import { LEDGER_MAX_BYTES } from '../../src/ledger/ledger-file.js';
+import { readProcEntry } from '../../src/tree/proc-table.js';
+import { isAlive } from '../helpers/proc.js';
 import { ledgerEntry, sandbox, writeLedger } from '../helpers/ledger.js';
 
 let pm: ProcessManager | undefined;
@@ -121,5 +124,89 @@ describe('what sits at the ledger path', () => {
     expect(readFileSync(join(elsewhere, pruned.id as string, '0000000000000000.out'), 'utf8')).toBe('secret\n');
     expect(errors.map((e) => e.code)).toContain('STATE_FAILED');
     expect(pm.history({ id: kept.id as string }).data.toString()).toBe('');
+  });
+});
+
+/** A process that has nothing to do with procward: plain child_process, its own group and session. */
+async function stranger(): Promise<{ pid: number; startTicks: number }> {
+  const child = spawn('sleep', ['60'], { stdio: 'ignore', detached: true });
+  await once(child, 'spawn');
+  child.unref();
+  const pid = child.pid!;
+  cleanups.push(() => {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  });
+  return { pid, startTicks: readProcEntry(pid)!.startTicks };
+}
+
+describe('forged entries: a pid and a start time prove nothing', () => {
+  it.each([
+    ['killed (persist: false)', false],
+    ['adopted (persist: true)', true],
+  ])('an unrelated live process that would be %s is left alone and reported unverified', async (_what, persist) => {
+    const { stateDir } = box();
+    const victim = await stranger();
+    const forged = ledgerEntry({ ...victim, command: 'sleep', args: ['60'], persist, state: 'running', endedAt: null, exit: null });
+    writeLedger(stateDir, [forged]);
+    pm = new ProcessManager({ stateDir });
+    const report = await pm.recover();
+    expect(report.lost).toEqual([{ entry: expect.objectContaining({ id: forged.id }), why: 'unverified' }]);
+    expect(report.killed).toEqual([]);
+    expect(report.adopted).toEqual([]);
+    expect(pm.list()).toEqual([]);
+    expect(isAlive(victim.pid)).toBe(true);
+  });
+
+  it('an entry naming this very test process is unverified too', async () => {
+    const { stateDir } = box();
+    const self = ledgerEntry({ pid: process.pid, startTicks: readProcEntry(process.pid)!.startTicks, persist: false, state: 'running', endedAt: null, exit: null });
+    writeLedger(stateDir, [self]);
+    pm = new ProcessManager({ stateDir });
+    expect((await pm.recover()).lost).toEqual([{ entry: expect.objectContaining({ id: self.id }), why: 'unverified' }]);
+  });
+
+  it('a tmux session name tmux would not take literally is LEDGER_CORRUPT: no unhandled rejection, no process left starting', async () => {
+    const { stateDir } = box();
+    const victim = await stranger();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      writeLedger(stateDir, [ledgerEntry({ ...victim, persist: true, state: 'running', endedAt: null, exit: null, tmux: { socket: 'procward', session: 'x;kill-server' } })]);
+      pm = new ProcessManager({ stateDir });
+      await expect(pm.recover()).rejects.toMatchObject({ code: 'LEDGER_CORRUPT', message: expect.stringContaining('processes.0.tmux.session') });
+      expect(pm.list()).toEqual([]);
+      // A turn of the event loop for a stray rejection to surface.
+      await new Promise((r) => setImmediate(r));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it.each([
+    ['pid', { pid: -1 }],
+    ['pid', { pid: 2 ** 40 }],
+    ['pid', { pid: 1.5 }],
+    ['startTicks', { startTicks: '123' }],
+    ['startTicks', { startTicks: 1e300 }],
+    ['command', { command: 'sleep\u0000x' }],
+    ['args.0', { args: [42] }],
+    ['metadata', { metadata: JSON.parse('['.repeat(70) + ']'.repeat(70)) }],
+    ['metadata', { metadata: { deep: JSON.parse('{"a":'.repeat(70) + '1' + '}'.repeat(70)) } }],
+    ['exit.signal', { exit: { code: null, signal: 'KILL; rm -rf /', reason: 'signal' } }],
+    ['createdAt', { createdAt: -1 }],
+    ['state', { state: 'zombie' }],
+    ['tmux.socket', { tmux: { socket: '../x', session: 'ok' } }],
+    ['managerId', { managerId: 'earlier' }],
+  ])('a wrong %s is LEDGER_CORRUPT naming the field', async (field, override) => {
+    const { stateDir } = box();
+    writeLedger(stateDir, [ledgerEntry(), ledgerEntry(override)]);
+    pm = new ProcessManager({ stateDir });
+    await expect(pm.recover()).rejects.toMatchObject({ code: 'LEDGER_CORRUPT', message: expect.stringContaining(`processes.1.${field}`) });
   });
 });
