@@ -1,5 +1,5 @@
 import { AgentExitError, AgentResultError, AgentStoppedError } from '../errors/agent-errors.js';
-import { SpawnFailedError, type ProcwardError } from '../errors/procward-error.js';
+import { ProcwardError, SpawnFailedError } from '../errors/procward-error.js';
 import { SafeEmitter } from '../events/safe-emitter.js';
 import { deferred, handled } from '../internal/deferred.js';
 import type { StopOptions } from '../options/schemas.js';
@@ -109,11 +109,15 @@ export class AgentRun extends SafeEmitter<AgentRunEvents> {
       this.#spawnError = err;
     });
     // Every chunk reaches 'output' before the process resolves `exited`, so the parser has all of it.
-    void process.exited.then((exit) => {
-      parser.end();
-      this.#finish(exit);
-      this.emit('exit', exit);
-    });
+    void process.exited
+      .then((exit) => {
+        parser.end();
+        this.#finish(exit);
+        this.emit('exit', exit);
+      })
+      .catch((err: unknown) =>
+        this.emit('error', new ProcwardError('INTERNAL_FAILED', `procward's end of agent run ${process.id} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err, processId: process.id })),
+      );
   }
 
   get id(): string {

@@ -37,6 +37,11 @@ export const ErrorCode = {
    * or directory there is not what procward makes (a symlinked spool directory, a FIFO spool.json).
    */
   STATE_FAILED: 'STATE_FAILED',
+  /**
+   * A callback of the library itself failed (a timer, a poll, a promise chain it started): reported
+   * here instead of being thrown into the event loop, where it would end the host. A bug: report it.
+   */
+  INTERNAL_FAILED: 'INTERNAL_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,3 +1,4 @@
+import { guarded } from '../internal/guarded.js';
 import type { ProcessTree } from '../tree/process-tree.js';
 import { TreeMetrics, type ProcessMetrics } from './tree-metrics.js';
 
@@ -25,6 +26,8 @@ export interface MonitorEvents {
   sample(metrics: ProcessMetrics): void;
   memoryLimit(metrics: ProcessMetrics, limit: number): void;
   cpuHigh(high: CpuHigh): void;
+  /** A periodic sample failed (/proc unreadable, out of file descriptors): sampling goes on. */
+  failed(error: unknown): void;
 }
 
 /**
@@ -55,7 +58,7 @@ export class ProcessMonitor {
   start(): void {
     if (this.settings.intervalMs === undefined || this.#timer) return;
     this.sample();
-    this.#timer = setInterval(() => this.sample(), this.settings.intervalMs);
+    this.#timer = setInterval(guarded(() => this.sample(), (err) => this.on.failed(err)), this.settings.intervalMs);
     // Sampling never keeps a host alive: the child's own handles do that while it runs.
     this.#timer.unref();
   }

@@ -30,6 +30,7 @@ import { exitVerdict } from './exit-verdict.js';
 import { StdinPort } from './stdin-port.js';
 import type { ProcessHooks, ResolvedSpawnOptions } from './process-config.js';
 import { deferred, handled } from '../internal/deferred.js';
+import { guarded } from '../internal/guarded.js';
 import { RestartPolicy } from '../restart/restart-policy.js';
 import type { AttemptExit, OrphansFound, ProcessEvents, ProcessExit, ProcessInfo } from './types.js';
 
@@ -289,7 +290,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
         // stuck in `starting`.
         (err: unknown) =>
           this.#failSpawn(new SpawnFailedError(`Cannot take over tmux session ${tmux.session}: ${(err as Error)?.message ?? String(err)}`, 'other', { cause: err, processId: this.id })),
-      );
+      ).catch((err: unknown) => this.#internalFailure('tmux take-over', err));
       return;
     }
     this.#child = adoptSpooledChild(pid, startTicks, dir, since, this.#childEvents);
@@ -402,6 +403,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       },
       memoryLimit: () => void this.#stopWith('memory-limit', {}).catch(() => {}),
       cpuHigh: (high) => this.emit('cpu-high', high),
+      failed: (err) => this.#internalFailure('metrics sample', err),
     });
     // A stop asked for before the child had a pid (a tmux child reports it late) starts now.
     const pending = this.#pendingStop;
@@ -424,7 +426,9 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       }
     },
     spawnFailed: (err) => {
-      void diagnoseSpawnError(err, this.#opts.command, this.#opts.cwd, this.id).then((e) => this.#failSpawn(e));
+      diagnoseSpawnError(err, this.#opts.command, this.#opts.cwd, this.id)
+        .then((e) => this.#failSpawn(e))
+        .catch((e: unknown) => this.#internalFailure('spawn failure report', e));
     },
     failed: (err) => {
       this.#emitError(new ProcwardError('CHILD_ERROR', `Child process ${this.id} reported: ${err.message}`, { cause: err, processId: this.id }));
@@ -495,13 +499,13 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     if (this.#termination) return; // a stop owns the rest of the sequence
     // Exited on its own. Anything left in its group or holding its pipes is an orphan.
     if (this.#tree?.groupAlive()) {
-      void this.#handleOrphans();
+      this.#handleOrphans().catch((err: unknown) => this.#internalFailure('orphan check', err));
     } else if (this.#outputOpen) {
-      this.#drainTimer = setTimeout(() => void this.#handleOrphans(), this.#opts.drainMs);
+      this.#drainTimer = setTimeout(guarded(() => this.#handleOrphans(), (err) => this.#internalFailure('orphan check', err)), this.#opts.drainMs);
     } else if (this.#tree?.mayHaveOutlived()) {
       // Neither its group nor its pipes say so, but a descendant that left both (a setsid'd
       // daemon with its output elsewhere) still carries the tree's marker: look for it.
-      void this.#handleOrphans();
+      this.#handleOrphans().catch((err: unknown) => this.#internalFailure('orphan check', err));
     } else {
       this.#maybeFinalize();
     }
@@ -530,12 +534,18 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
   #drainThenFinalize(): void {
     if (!this.#outputOpen) return this.#maybeFinalize();
     clearTimeout(this.#drainTimer);
-    this.#drainTimer = setTimeout(() => {
-      // Whoever still holds the pipes is not ours to wait for (a kept orphan, a survivor).
-      this.#outputOpen = false;
-      this.#child?.closeOutput();
-      this.#maybeFinalize();
-    }, this.#opts.drainMs);
+    this.#drainTimer = setTimeout(
+      guarded(
+        () => {
+          // Whoever still holds the pipes is not ours to wait for (a kept orphan, a survivor).
+          this.#outputOpen = false;
+          this.#child?.closeOutput();
+          this.#maybeFinalize();
+        },
+        (err) => this.#internalFailure('end of output', err),
+      ),
+      this.#opts.drainMs,
+    );
   }
 
   #maybeFinalize(): void {
@@ -559,7 +569,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     const previous: AttemptExit = { attempt: this.#attempt, code: this.#code, signal: this.#signal, reason: verdict.reason, uptimeMs: Math.round(uptimeMs) };
     this.#endAttempt();
     this.#transition('backoff', verdict.reason);
-    this.#backoffTimer = setTimeout(() => this.#restartNow(), decision.delayMs);
+    this.#backoffTimer = setTimeout(guarded(() => this.#restartNow(), (err) => this.#internalFailure('restart', err)), decision.delayMs);
     const scheduled = { attempt: decision.restarts, delayMs: decision.delayMs, failedStarts: policy.failedStarts, previous };
     this.emit('restart', scheduled);
     this.#hooks.restart(this, scheduled);
@@ -647,6 +657,11 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
   #emitError(error: ProcwardError): void {
     this.emit('error', error);
     this.#hooks.error(this, error);
+  }
+
+  /** A timer or promise chain of this process failed: told on `error` rather than thrown into the event loop (see guarded). */
+  #internalFailure(what: string, err: unknown): void {
+    this.#emitError(new ProcwardError('INTERNAL_FAILED', `procward's ${what} for process ${this.id} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err, processId: this.id }));
   }
 
   /** A throwing listener of this process is reported like its other errors: here and to the manager. */

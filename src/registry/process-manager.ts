@@ -277,7 +277,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
   #enqueue(p: ManagedProcess, priority: number): void {
     const queue = this.#queue!;
     const hasSlot = queue.pending < queue.concurrency && queue.size === 0 && !queue.isPaused;
-    void queue.add(
+    queue.add(
       async () => {
         if (!hasSlot) await this.#nextTurn();
         if (this.#gate && p.state === 'queued') {

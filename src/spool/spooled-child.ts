@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync } from 'node:fs';
+import { isProcwardError } from '../errors/procward-error.js';
+import { guarded } from '../internal/guarded.js';
 import type { ChildEvents, ChildHandle } from '../spawn/child-handle.js';
 import { isDeadState, readProcEntry } from '../tree/proc-table.js';
 import { readSpool } from './spool-reader.js';
@@ -23,22 +25,34 @@ export interface SpooledSpawnOptions {
  * Follows a spool from `since`: what the child writes reaches the host by the file, not a pipe.
  * `finish()` reads everything left synchronously and stops following; `close()` finishes and
  * reports the output closed, once.
+ *
+ * Runs in a timer, so nothing here may throw: a spool directory that does not exist (removed by
+ * hand, or never created because the child wrote nothing before the host went) is output not
+ * written yet, as [ADOPT] assumes; any other failure (EACCES, EIO) is reported once through
+ * `on.failed` and following goes on, in case it passes.
  */
 function follow(dir: string | undefined, since: number, on: ChildEvents): { finish(): void; close(): void } {
   let cursor = since;
+  let reported = false;
   const drain = () => {
     // No spool that can be trusted (see LedgerKeeper.spoolFor): nothing is read from it.
     if (dir === undefined) return;
-    for (;;) {
-      const r = readSpool(dir, { since: cursor, limit: 1024 * 1024 });
-      // r.to < cursor: a listing that missed the newest segment (see followSpool); try again later.
-      if (r.data.length === 0 || r.to < cursor) return;
-      cursor = r.to;
-      on.data('stdout', r.data);
+    try {
+      for (;;) {
+        const r = readSpool(dir, { since: cursor, limit: 1024 * 1024 });
+        // r.to < cursor: a listing that missed the newest segment (see followSpool); try again later.
+        if (r.data.length === 0 || r.to < cursor) return;
+        cursor = r.to;
+        on.data('stdout', r.data);
+      }
+    } catch (err) {
+      if (isProcwardError(err, 'NOT_FOUND') || reported) return;
+      reported = true;
+      on.failed(err instanceof Error ? err : new Error(String(err)));
     }
   };
   // The timer never keeps a host alive: a persisted process is meant to outlive it.
-  const timer = setInterval(drain, POLL_MS).unref();
+  const timer = setInterval(guarded(drain, (err) => on.failed(err as Error)), POLL_MS).unref();
   let closed = false;
   const finish = () => {
     clearInterval(timer);
@@ -107,13 +121,19 @@ export function adoptSpooledChild(pid: number, startTicks: number, spoolDir: str
     const e = readProcEntry(pid);
     return e !== undefined && e.startTicks === startTicks && !isDeadState(e.state);
   };
-  const watch = setInterval(() => {
-    if (alive()) return;
-    clearInterval(watch);
-    reader.finish();
-    on.exited(null, null);
-    reader.close();
-  }, POLL_MS).unref();
+  const watch = setInterval(
+    guarded(
+      () => {
+        if (alive()) return;
+        clearInterval(watch);
+        reader.finish();
+        on.exited(null, null);
+        reader.close();
+      },
+      (err) => on.failed(err as Error),
+    ),
+    POLL_MS,
+  ).unref();
   queueMicrotask(() => on.spawned());
   return { pid, input: undefined, closeOutput: () => reader.close() };
 }

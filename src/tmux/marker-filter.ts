@@ -1,3 +1,4 @@
+import { guarded } from '../internal/guarded.js';
 const ESC = 0x1b;
 const BEL = 0x07;
 
@@ -14,6 +15,8 @@ export interface MarkerEvents {
   data(data: Buffer): void;
   /** A report's fields, e.g. ['pid', '1234'] or ['exit', '7', '']. */
   report(fields: string[]): void;
+  /** Passing on held output from the release timer failed (see guarded); without it, a process warning. */
+  failed?(error: unknown): void;
 }
 
 /**
@@ -74,7 +77,10 @@ export class MarkerFilter {
     this.#held = Buffer.from(buf.subarray(at));
     // A whole prefix with its nonce is a report on its way: wait for the rest, however long.
     if (partial) {
-      this.#timer = setTimeout(() => this.flush(), HOLD_RELEASE_MS);
+      this.#timer = setTimeout(guarded(() => this.flush(), (err) => {
+        if (!this.#on.failed) throw err;
+        this.#on.failed(err);
+      }), HOLD_RELEASE_MS);
       this.#timer.unref();
     }
   }

@@ -75,7 +75,8 @@ export function spawnTmuxChild(o: TmuxSpawnOptions, on: ChildEvents): TmuxChildH
   // Checked here, as for a pseudo-terminal: inside tmux a failed exec would only be text on the screen.
   const problem = preflightSpawn(o.command, o.cwd, o.env) ?? (tmux ? undefined : tmuxMissing());
   if (problem) queueMicrotask(() => pane.failBeforeStart(problem));
-  else void start(pane, tmux!, o, session, size, nonce);
+  // start() reports its own failures; one it did not foresee (a spawn of tmux throwing) fails the pane too.
+  else start(pane, tmux!, o, session, size, nonce).catch((err: unknown) => pane.failBeforeStart(err as NodeJS.ErrnoException));
   return pane;
 }
 

@@ -1,5 +1,6 @@
 import type { ChildEvents } from '../spawn/child-handle.js';
 import { deferred, handled } from '../internal/deferred.js';
+import { guarded } from '../internal/guarded.js';
 import { ControlClient, SUBSCRIBE, type PaneState } from './control-client.js';
 import { MarkerFilter } from './marker-filter.js';
 import { PaneCommands } from './pane-commands.js';
@@ -84,7 +85,7 @@ export class TmuxPane implements TmuxChildHandle {
     this.#events = new PaneEvents(o.on);
     handled(this.#started.promise);
     this.#commands = new PaneCommands(o.tmux, o.socket, this.#started.promise);
-    this.#filter = new MarkerFilter(o.nonce, { data: (d) => this.#events.data(d), report: (f) => this.#onReport(f) });
+    this.#filter = new MarkerFilter(o.nonce, { data: (d) => this.#events.data(d), report: (f) => this.#onReport(f), failed: (err) => this.#internalFailure(err) });
     this.input = new TmuxInput((bytes) => this.#commands.sendKeys(bytes));
   }
 
@@ -241,7 +242,7 @@ export class TmuxPane implements TmuxChildHandle {
       this.#events.unobserved(`the tmux session "${this.session}" ended before procward saw "${this.#label}" exit`, this.#label);
       return this.#finishOutput();
     }
-    void this.#recover(detail);
+    this.#recover(detail).catch((err: unknown) => this.#internalFailure(err));
   }
 
   /** The control client left on its own: find out what became of the pane. */
@@ -298,7 +299,7 @@ export class TmuxPane implements TmuxChildHandle {
     if (state.status === undefined && state.signal === undefined) {
       if (this.#statusTimer) return;
       signal(this.#ids.serverPid, 'SIGCHLD');
-      this.#statusTimer = setTimeout(() => this.#paneDead(null, null), DEAD_STATUS_WAIT_MS);
+      this.#statusTimer = setTimeout(guarded(() => this.#paneDead(null, null), (err) => this.#internalFailure(err)), DEAD_STATUS_WAIT_MS);
       return;
     }
     const sig = signalName(state.signal);
@@ -318,15 +319,21 @@ export class TmuxPane implements TmuxChildHandle {
     this.#events.spawnFailed(err);
   }
 
+  /** Never rejects (callers `void` it): a failure is reported through `failed`. */
   #endSession(): Promise<void> {
     this.#ended ??= (async () => {
       const ids = this.#ids;
       if (!ids) return;
       await this.#tmuxRun(['kill-session', '-t', ids.session]).catch(() => {}); // gone already: fine
-      if (this.#control) setTimeout(() => this.#control?.close(), CONTROL_EXIT_GRACE_MS).unref();
+      if (this.#control) setTimeout(guarded(() => this.#control?.close(), (err) => this.#internalFailure(err)), CONTROL_EXIT_GRACE_MS).unref();
       else this.#finishOutput();
-    })();
+    })().catch((err: unknown) => this.#internalFailure(err));
     return this.#ended;
+  }
+
+  /** A timer or promise chain of this pane failed: reported as the child's error, never thrown into the event loop. */
+  #internalFailure(err: unknown): void {
+    this.#events.failed(err instanceof Error ? err : new Error(String(err)));
   }
 
   #finishOutput(): void {

@@ -58,7 +58,16 @@ export function reaperMain(fs: typeof import('node:fs'), managerId: string, notB
   /** Kills the manager's trees, round after round, until a scan finds nothing (forks race a kill). */
   function reap(deadline: number): void {
     const table = new Map<number, Entry>();
-    for (const name of fs.readdirSync('/proc')) {
+    let names: string[];
+    try {
+      names = fs.readdirSync('/proc');
+    } catch {
+      // Out of file descriptors, say: a throw would end the reaper with the trees alive. Try again.
+      if (Date.now() > deadline) process.exit(1);
+      setTimeout(() => reap(deadline), 10);
+      return;
+    }
+    for (const name of names) {
       const pid = Number(name);
       if (!(pid > 0) || pid === process.pid) continue;
       const e = stat(pid);

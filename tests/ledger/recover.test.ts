@@ -79,6 +79,27 @@ describe('recovery after the host was SIGKILLed', () => {
     expect(await pm.recover()).toBe(report);
   });
 
+  it('a persisted process whose spool directory is gone is taken over as one that wrote nothing; no timer throws', async () => {
+    const dir = stateDir();
+    const before = await hostThenKill(dir);
+    rmSync(join(dir, 'spool', before.service.id), { recursive: true, force: true });
+    pm = new ProcessManager({ stateDir: dir });
+    const errors: unknown[] = [];
+    pm.on('error', (e) => errors.push(e));
+    const report = await pm.recover();
+    const service = report.adopted[0]!;
+    expect(service.id).toBe(before.service.id);
+    await service.started;
+    expect(service.state).toBe('running');
+    expect(service.output.read().data.length).toBe(0);
+    // The exit path reads the spool one last time: it used to throw NOT_FOUND from the poll timer
+    // (an uncaught exception in the host) and never report the exit.
+    const exit = await service.stop();
+    expect(exit.state).toBe('stopped');
+    expect(isAlive(before.service.pid)).toBe(false);
+    expect(errors).toEqual([]);
+  });
+
   it('never touches a pid that now names another process', async () => {
     const dir = stateDir();
     pm = new ProcessManager({ stateDir: dir });
