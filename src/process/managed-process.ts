@@ -276,26 +276,53 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     }
     const tmux = this.#opts.pty?.tmux;
     if (tmux) {
-      // The session goes on in its tmux server; a new control client follows it from now on.
-      this.#outputOpen = true;
-      this.#watchTree(pid);
-      void adoptTmuxSession(tmux.session, tmux.socket, this.#childEvents).then(
-        (handle) => {
-          if (!handle) return this.#failSpawn(new SpawnFailedError(`Cannot take over tmux session ${tmux.session}: it is gone.`, 'other', { processId: this.id }));
-          this.#child = handle;
-          if (handle.input) this.#stdin.attach(handle.input, (e) => this.#emitError(e));
-        },
-        // A name tmux would not take literally (INVALID_OPTIONS), a failing tmux: the process
-        // fails like a spawn that failed, rather than an unhandled rejection and a process
-        // stuck in `starting`.
-        (err: unknown) =>
-          this.#failSpawn(new SpawnFailedError(`Cannot take over tmux session ${tmux.session}: ${(err as Error)?.message ?? String(err)}`, 'other', { cause: err, processId: this.id })),
-      ).catch((err: unknown) => this.#internalFailure('tmux take-over', err));
+      this.#adoptTmux(pid, tmux);
       return;
     }
     this.#child = adoptSpooledChild(pid, startTicks, dir, since, this.#childEvents);
     this.#outputOpen = true;
     this.#watchTree(pid);
+  }
+
+  /**
+   * The session goes on in its tmux server; a new control client follows it from now on.
+   * adoptTmuxSession reports `spawned` before it resolves with the handle: passed on as it comes,
+   * `started` would resolve (and a write() right after it fail with NOT_RUNNING) while the
+   * handle and its stdin were not attached yet. So `spawned` is held until they are.
+   */
+  #adoptTmux(pid: number, tmux: { session: string; socket: string }): void {
+    this.#outputOpen = true;
+    this.#watchTree(pid);
+    let attached = false;
+    let spawnedEarly = false;
+    const events: ChildEvents = {
+      ...this.#childEvents,
+      spawned: () => {
+        if (attached) this.#childEvents.spawned();
+        else spawnedEarly = true;
+      },
+    };
+    const fail = (why: string, cause?: unknown) =>
+      this.#failSpawn(new SpawnFailedError(`Cannot take over tmux session ${tmux.session}: ${why}`, 'other', { cause, processId: this.id }));
+    adoptTmuxSession(tmux.session, tmux.socket, events)
+      .then(
+        (handle) => {
+          if (!handle) return fail('it is gone.');
+          if (handle.pid !== undefined && handle.pid !== pid) {
+            // Another command runs in a session of that name now: not the process the ledger names.
+            handle.closeOutput();
+            return fail(`it runs pid ${handle.pid}, not the recorded ${pid}.`);
+          }
+          this.#child = handle;
+          if (handle.input) this.#stdin.attach(handle.input, (e) => this.#emitError(e));
+          attached = true;
+          if (spawnedEarly) this.#childEvents.spawned();
+        },
+        // A name tmux would not take literally (INVALID_OPTIONS), a failing tmux: the process fails
+        // like a spawn that failed, rather than an unhandled rejection and a process stuck in `starting`.
+        (err: unknown) => fail((err as Error)?.message ?? String(err), err),
+      )
+      .catch((err: unknown) => this.#internalFailure('tmux take-over', err));
   }
 
   /** The host goes and leaves this persisted process running: stop following its output. */

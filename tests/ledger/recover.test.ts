@@ -201,15 +201,11 @@ describe('recovery of a persisted tmux session', () => {
       expect(shell.info.pty?.tmux).toEqual({ session: before.session, socket });
       // What the earlier host saw is in the buffer, from the spool; new output follows it.
       expect(shell.output.read().data.toString()).toContain('before 42');
-      await waitFor(() => shell.state === 'running' && pm!.get(before.id)?.info.pid !== undefined, 'the shell to run');
-      await waitFor(async () => {
-        try {
-          await shell.write('echo "after $((6*7))"\r');
-          return true;
-        } catch {
-          return false;
-        }
-      }, 'stdin to the adopted session');
+      // Once started resolves, the adopted session takes input at once: no retry.
+      await shell.started;
+      expect(shell.state).toBe('running');
+      expect(shell.pid).toBe(before.pid);
+      await shell.write('echo "after $((6*7))"\r');
       await waitFor(() => shell.output.read().data.toString().includes('after 42'), 'the answer of the adopted shell');
       const exit = await shell.stop();
       expect(exit.state).toBe('stopped');
