@@ -5,6 +5,7 @@ import { benchJsonl } from '../jsonl.js';
 import { benchMemory } from '../memory.js';
 import { benchMetrics } from '../metrics.js';
 import { benchPty } from '../pty.js';
+import { benchRecover } from '../recover.js';
 import { benchSpawnRate } from '../spawn-rate.js';
 import { benchThroughput } from '../throughput.js';
 import type { Row } from './report.js';
@@ -18,4 +19,5 @@ export const SECTIONS: Record<string, () => Promise<Row[]>> = {
   pty: benchPty,
   jsonl: benchJsonl,
   metrics: benchMetrics,
+  recover: benchRecover,
 };

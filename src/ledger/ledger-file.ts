@@ -2,7 +2,7 @@ import { closeSync, constants, fsyncSync, mkdirSync, openSync, renameSync, statS
 import { join } from 'node:path';
 import { LedgerCorruptError, ProcwardError } from '../errors/procward-error.js';
 import { ownUid, readBounded } from '../state-dir/bounded-read.js';
-import { checkLedgerEntry, LedgerEnvelopeSchema, type Ledger, type LedgerEntry } from './ledger-schema.js';
+import { checkLedgerEntry, LedgerEnvelopeSchema, type Ledger, type LedgerEntry, type RawLedger } from './ledger-schema.js';
 
 export const LEDGER_FILE = 'ledger.json';
 
@@ -40,6 +40,18 @@ export class LedgerFile {
    * directory, a device, another user's file), or a stateDir that is not a directory of that uid.
    */
   read(): Ledger | undefined {
+    const raw = this.readRaw();
+    if (!raw) return undefined;
+    const processes: LedgerEntry[] = [];
+    for (let i = 0; i < raw.processes.length; i++) processes.push(this.checkEntry(raw.processes[i], i));
+    return { ...raw, processes };
+  }
+
+  /**
+   * The ledger with its entries not checked yet (see checkEntry): for a reader that checks them a
+   * batch per event-loop turn. Throws LEDGER_CORRUPT like read() for the file and its envelope.
+   */
+  readRaw(): RawLedger | undefined {
     const dirProblem = this.#stateDirProblem();
     if (dirProblem === 'missing') return undefined;
     if (dirProblem) throw new LedgerCorruptError(this.path, dirProblem);
@@ -58,13 +70,14 @@ export class LedgerFile {
       const issue = parsed.error.issues[0]!;
       throw new LedgerCorruptError(this.path, `${issue.path.join('.') || 'the file'}: ${issue.message}`);
     }
-    const processes: LedgerEntry[] = [];
-    for (let i = 0; i < parsed.data.processes.length; i++) {
-      const checked = checkLedgerEntry(parsed.data.processes[i], i);
-      if ('problem' in checked) throw new LedgerCorruptError(this.path, checked.problem);
-      processes.push(checked.entry);
-    }
-    return { ...parsed.data, processes };
+    return parsed.data;
+  }
+
+  /** Entry `index` of a raw ledger, checked; throws LEDGER_CORRUPT naming the field that does not fit. */
+  checkEntry(raw: unknown, index: number): LedgerEntry {
+    const checked = checkLedgerEntry(raw, index);
+    if ('problem' in checked) throw new LedgerCorruptError(this.path, checked.problem);
+    return checked.entry;
   }
 
   /**

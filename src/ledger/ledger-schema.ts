@@ -62,6 +62,8 @@ export const LedgerEnvelopeSchema = z.object({
   processes: z.array(z.unknown()),
 });
 
+export type RawLedger = z.infer<typeof LedgerEnvelopeSchema>;
+
 export interface Ledger {
   format: 'procward-ledger';
   version: 1;

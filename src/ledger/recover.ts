@@ -1,9 +1,10 @@
 import type { ManagedProcess } from '../process/managed-process.js';
 import { isTerminal } from '../state-machine/states.js';
 import { isDeadState, readProcEntry, readProcTable } from '../tree/proc-table.js';
-import { carriesTreeMarkers, killAndWait, markedBy, ProcessTree } from '../tree/process-tree.js';
+import { carriesTreeMarkers, killAndWait, markedByAny, ProcessTree } from '../tree/process-tree.js';
+import { nextTurn } from '../internal/next-turn.js';
 import type { LedgerEntry } from './ledger-schema.js';
-import type { LedgerKeeper } from './ledger-keeper.js';
+import { LOAD_BATCH, type LedgerKeeper } from './ledger-keeper.js';
 
 /** A process of an earlier host that is not running any more, or never ran. */
 export interface LostProcess {
@@ -30,16 +31,22 @@ export interface RecoveryReport {
   swept: number[];
 }
 
-/** See ProcessManager.recover(). */
+/**
+ * See ProcessManager.recover(). Linear in the entries, and never long in one turn of the event
+ * loop: LOAD_BATCH entries are settled per turn (each one a read of /proc/<pid>/stat and, for the
+ * live ones, of its environment), and the ledger's pruning comes once, at the end.
+ */
 export async function recoverLedger(keeper: LedgerKeeper, managerId: string, killTimeoutMs: number, adopt: (entry: LedgerEntry) => ManagedProcess): Promise<RecoveryReport> {
   // Entries of earlier hosts only (the keeper leaves out this manager's own); throws
   // LEDGER_CORRUPT before anything is touched.
-  const entries = keeper.load();
+  const entries = await keeper.loadInTurns();
   const report: RecoveryReport = { adopted: [], killed: [], lost: [], exited: [], swept: [] };
   const toKill: ProcessTree[] = [];
   const earlierManagers = new Set<string>();
   const now = Date.now();
-  for (const entry of entries) {
+  for (let i = 0; i < entries.length; i++) {
+    if (i > 0 && i % LOAD_BATCH === 0) await nextTurn();
+    const entry = entries[i]!;
     if (entry.managerId !== managerId) earlierManagers.add(entry.managerId);
     if (isTerminal(entry.state)) {
       report.exited.push(entry);
@@ -58,7 +65,7 @@ export async function recoverLedger(keeper: LedgerKeeper, managerId: string, kil
       continue;
     }
     if (entry.persist) {
-      keeper.drop(entry.id);
+      keeper.adopting(entry.id);
       report.adopted.push(adopt(entry));
       continue;
     }
@@ -66,15 +73,16 @@ export async function recoverLedger(keeper: LedgerKeeper, managerId: string, kil
     report.killed.push(entry);
     keeper.carry({ ...entry, state: 'stopped', endedAt: now, exit: { code: null, signal: 'SIGKILL', reason: 'recover' } });
   }
+  await keeper.prune();
   const members = toKill.flatMap((t) => t.collect());
-  // Descendants that left their trees still carry their manager's marker; persisted ones are spared.
-  const table = readProcTable();
-  for (const earlier of earlierManagers) {
-    for (const e of markedBy(earlier, 0, table)) {
-      if (members.some((m) => m.pid === e.pid)) continue;
-      members.push(e);
-      report.swept.push(e.pid);
-    }
+  const seen = new Set(members.map((m) => m.pid));
+  // Descendants that left their trees still carry their manager's marker; persisted ones are
+  // spared. One pass over the process table for all earlier managers, each environment read once.
+  for (const e of markedByAny(earlierManagers, readProcTable())) {
+    if (seen.has(e.pid)) continue;
+    seen.add(e.pid);
+    members.push(e);
+    report.swept.push(e.pid);
   }
   await killAndWait(members, killTimeoutMs);
   return report;

@@ -375,7 +375,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
     const keeper = this.#keeper;
     if (!keeper) return handled(Promise.reject(new NotSupportedError('recover() needs the manager option stateDir: the ledger to recover from lives there.')));
     this.#recovery ??= handled(
-      recoverLedger(keeper, this.id, this.#opts.killTimeoutMs, (entry) => this.#adopt(entry)).finally(() => keeper.writeNow()),
+      keeper.holdWrites(() => recoverLedger(keeper, this.id, this.#opts.killTimeoutMs, (entry) => this.#adopt(entry))),
     );
     return this.#recovery;
   }

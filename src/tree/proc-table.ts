@@ -168,14 +168,44 @@ function hasEntry(env: Buffer, needle: Buffer): boolean {
 }
 
 /**
+ * The value of environment variable `name` in /proc/<pid>/environ, or undefined (not set, no such
+ * process, not readable).
+ */
+export function environValue(pid: number, name: string): string | undefined {
+  if (!HAS_PROC) return undefined;
+  let env: Buffer;
+  try {
+    env = readFileSync(`/proc/${pid}/environ`);
+  } catch {
+    return undefined;
+  }
+  const prefix = Buffer.from(`${name}=`);
+  for (let at = env.indexOf(prefix); at >= 0; at = env.indexOf(prefix, at + 1)) {
+    if (at > 0 && env[at - 1] !== 0) continue; // the name inside another entry's value
+    const end = env.indexOf(0, at);
+    return env.toString('utf8', at + prefix.length, end < 0 ? env.length : end);
+  }
+  return undefined;
+}
+
+/** The processes of `table` whose environment might be ours: live, not kernel threads, not this process. */
+export function userProcesses(table: Map<number, ProcEntry>, notBeforeTicks = 0): ProcEntry[] {
+  const out: ProcEntry[] = [];
+  for (const e of table.values()) {
+    if (e.startTicks < notBeforeTicks || e.ppid === 2 || e.pid <= 2 || e.pid === process.pid || isDeadState(e.state)) continue;
+    out.push(e);
+  }
+  return out;
+}
+
+/**
  * Live processes of `table` whose environment holds `needle` (a `NAME=value\0` entry), skipping
  * kernel threads and anything started before `notBeforeTicks` so that few environments are read.
  */
 export function withEnvMarker(table: Map<number, ProcEntry>, needle: Buffer, notBeforeTicks: number, skip?: (e: ProcEntry) => boolean): ProcEntry[] {
   const found: ProcEntry[] = [];
   if (!HAS_PROC) return found;
-  for (const e of table.values()) {
-    if (e.startTicks < notBeforeTicks || e.ppid === 2 || e.pid <= 2 || e.pid === process.pid || isDeadState(e.state)) continue;
+  for (const e of userProcesses(table, notBeforeTicks)) {
     if (skip?.(e)) continue;
     if (environHas(e.pid, needle)) found.push(e);
   }

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import treeKill from 'tree-kill';
-import { environHas, environHasAll, HAS_PROC, isDeadState, readProcEntry, readProcTable, withEnvMarker, type ProcEntry } from './proc-table.js';
+import { environHas, environHasAll, environValue, HAS_PROC, isDeadState, readProcEntry, readProcTable, userProcesses, withEnvMarker, type ProcEntry } from './proc-table.js';
 import { lastPid, pidWindow } from './pid-window.js';
 
 /** Environment variable every child gets; its value names the tree, so members that left it can still be found. */
@@ -47,6 +47,20 @@ export function carriesTreeMarkers(pid: number, treeId: string, managerId: strin
 /** Live processes carrying a manager's marker, persisted ones left out. */
 export function markedBy(managerId: string, notBeforeTicks: number, table: Map<number, ProcEntry> = readProcTable()): ProcEntry[] {
   return withEnvMarker(table, Buffer.from(`${MANAGER_ENV}=${managerId}\0`), notBeforeTicks).filter((e) => !environHas(e.pid, PERSISTED));
+}
+
+/**
+ * Live processes carrying the marker of any of `managerIds`, persisted ones left out: one pass over
+ * `table`, each environment read once, however many managers (a ledger of many earlier hosts).
+ */
+export function markedByAny(managerIds: ReadonlySet<string>, table: Map<number, ProcEntry>): ProcEntry[] {
+  if (managerIds.size === 0) return [];
+  const found: ProcEntry[] = [];
+  for (const e of userProcesses(table)) {
+    const manager = environValue(e.pid, MANAGER_ENV);
+    if (manager !== undefined && managerIds.has(manager) && !environHas(e.pid, PERSISTED)) found.push(e);
+  }
+  return found;
 }
 
 /**
