@@ -52,9 +52,9 @@ export class LedgerFile {
    * batch per event-loop turn. Throws LEDGER_CORRUPT like read() for the file and its envelope.
    */
   readRaw(): RawLedger | undefined {
-    const dirProblem = this.#stateDirProblem();
-    if (dirProblem === 'missing') return undefined;
-    if (dirProblem) throw new LedgerCorruptError(this.path, dirProblem);
+    const dir = this.#checkStateDir();
+    if (dir === 'missing') return undefined;
+    if (dir.problem) throw new LedgerCorruptError(this.path, dir.problem);
     const file = readBounded(this.path, { maxBytes: LEDGER_MAX_BYTES, uid: ownUid() });
     if ('missing' in file) return undefined;
     if ('problem' in file) throw new LedgerCorruptError(this.path, file.problem, file.cause);
@@ -84,18 +84,18 @@ export class LedgerFile {
    * The stateDir (the path the host gave, its symlinks followed: the host chose it) must be a
    * directory of this process's uid: whoever owns it can replace the ledger at will.
    */
-  #stateDirProblem(): string | undefined {
+  #checkStateDir(): 'missing' | { problem?: string } {
     let st;
     try {
       st = statSync(this.#stateDir);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
-      return `its stateDir cannot be examined: ${(err as Error).message}`;
+      return { problem: `its stateDir cannot be examined: ${(err as Error).message}` };
     }
-    if (!st.isDirectory()) return `its stateDir ${this.#stateDir} is not a directory`;
+    if (!st.isDirectory()) return { problem: `its stateDir ${this.#stateDir} is not a directory` };
     const uid = ownUid();
-    if (uid !== undefined && st.uid !== uid) return `its stateDir ${this.#stateDir} belongs to uid ${st.uid}, not to this process's uid ${uid}: its owner could forge the ledger`;
-    return undefined;
+    if (uid !== undefined && st.uid !== uid) return { problem: `its stateDir ${this.#stateDir} belongs to uid ${st.uid}, not to this process's uid ${uid}: its owner could forge the ledger` };
+    return {};
   }
 
   /** Throws STATE_FAILED, writing nothing, for a ledger above LEDGER_MAX_BYTES: it could not be read back. */

@@ -23,7 +23,7 @@ export function pathInside(root: string, ...parts: string[]): string | undefined
 export function untrustedDir(root: string, path: string): string | undefined {
   const base = resolve(root);
   const rel = relative(base, resolve(path));
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return `${path} is not inside ${base}`;
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return `${path} is not inside ${base}`;
   let at = base;
   for (const part of rel.split(sep)) {
     at = `${at}${sep}${part}`;
