@@ -128,6 +128,7 @@ export type { AdmissionEvent } from './admission/admission-gate.js';
 export type { HostLoad } from './admission/host-load.js';
 export type { RecoveryReport, LostProcess } from './ledger/recover.js';
 export type { LedgerEntry } from './ledger/ledger-schema.js';
+export { LEDGER_MAX_BYTES } from './ledger/ledger-file.js';
 export { readSpool, followSpool, type SpoolReadOptions, type SpoolReadResult, type SpoolChunk, type FollowSpoolOptions } from './spool/spool-reader.js';
 export { DEFAULTS } from './options/defaults.js';
 export { ErrorCode } from './errors/codes.js';

@@ -7,7 +7,9 @@ import { checkLedgerEntry, LedgerEnvelopeSchema, type Ledger, type LedgerEntry, 
 export const LEDGER_FILE = 'ledger.json';
 
 /**
- * The largest ledger read (and written): 64 MiB, some 100 000 entries of a typical size. A ledger
+ * The largest ledger read (and written): 64 MiB, some 100 000 entries of a typical size.
+ * Exported so a host can tell how close its ledger is:
+ * @example if (statSync(join(stateDir, 'ledger.json')).size > LEDGER_MAX_BYTES / 2) console.warn('lower retainExited'); A ledger
  * holds the registry (live processes and up to retainExited exited ones) and as many ended entries
  * of earlier hosts, so it stays far below this; the cap is there so that a file that is not
  * procward's (a sparse file of terabytes, say) is refused without being read.
