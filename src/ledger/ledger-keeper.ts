@@ -1,7 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
 import { ProcwardError } from '../errors/procward-error.js';
-import { pathInside, untrustedDir } from '../state-dir/inside.js';
-import { isProcwardId } from '../state-dir/process-id.js';
 import { nextTurn } from '../internal/next-turn.js';
 import type { ManagedProcess } from '../process/managed-process.js';
 import { readSpool, type SpoolReadResult } from '../spool/spool-reader.js';
@@ -9,12 +6,13 @@ import { SpoolWriter } from '../spool/spool-writer.js';
 import { readProcEntry } from '../tree/proc-table.js';
 import { LedgerFile } from './ledger-file.js';
 import type { LedgerEntry } from './ledger-schema.js';
+import { SpoolDirs } from './spool-dirs.js';
 
 /**
  * Entries checked, settled or pruned per event-loop turn by recover(): a batch takes 2–12 ms on the
  * 2-core reference machine (a zod check per entry, and for an unfinished one a read of /proc), so
  * the host's timers and I/O wait no longer than that between turns, whatever the ledger's size.
- * (Reading and JSON.parse of the file stay one block: about 60 ms for 20 000 entries, 7 MB.)
+ * (Reading and JSON.parse of the file stay one block: about 100 ms for 20 000 entries, 13 MB.)
  */
 export const LOAD_BATCH = 500;
 
@@ -30,6 +28,7 @@ export const LOAD_BATCH = 500;
 export class LedgerKeeper {
   readonly stateDir: string;
   readonly #file: LedgerFile;
+  readonly #dirs: SpoolDirs;
   readonly #managerId: string;
   readonly #spoolMaxBytes: number;
   readonly #retain: number;
@@ -60,6 +59,7 @@ export class LedgerKeeper {
     this.#retain = retain;
     this.stateDir = stateDir;
     this.#file = new LedgerFile(stateDir);
+    this.#dirs = new SpoolDirs(stateDir, onError);
     this.#managerId = managerId;
     this.#spoolMaxBytes = spoolMaxBytes;
     this.#processes = processes;
@@ -75,18 +75,9 @@ export class LedgerKeeper {
    * format (the ledger refuses others): throws STATE_FAILED for anything else.
    */
   spoolDir(id: string): string {
-    const dir = this.#spoolDirOf(id);
+    const dir = this.#dirs.of(id);
     if (!dir) throw new ProcwardError('STATE_FAILED', `"${id}" is not a procward process id: it names no spool directory in ${this.stateDir}.`);
     return dir;
-  }
-
-  /**
-   * The spool directory of a procward id, undefined for any other string: an id such as
-   * `../../x` or `..` would otherwise name a directory outside stateDir (or stateDir itself),
-   * and forget() deletes it recursively.
-   */
-  #spoolDirOf(id: string): string | undefined {
-    return isProcwardId(id) ? pathInside(this.stateDir, 'spool', id) : undefined;
   }
 
   /**
@@ -95,18 +86,8 @@ export class LedgerKeeper {
    * spawn; other processes run with their output in memory (keeper.output reports it).
    */
   spoolFor(id: string): { dir: string; maxBytes: number } | undefined {
-    const dir = this.#trustedSpoolDir(id, false);
+    const dir = this.#dirs.trusted(id, false);
     return dir ? { dir, maxBytes: this.#spoolMaxBytes } : undefined;
-  }
-
-  /** The spool directory of `id` if it can be read, written or deleted safely; else reports why (when `report`) and gives undefined. */
-  #trustedSpoolDir(id: string, report: boolean): string | undefined {
-    const dir = this.#spoolDirOf(id);
-    if (!dir) return undefined;
-    const problem = untrustedDir(this.stateDir, dir);
-    if (!problem) return dir;
-    if (report) this.#onError(new ProcwardError('STATE_FAILED', `The spool of ${id} is left alone: ${problem} (procward makes only plain directories there).`, { processId: id }));
-    return undefined;
   }
 
   get spoolMaxBytes(): number {
@@ -156,8 +137,7 @@ export class LedgerKeeper {
    * Forgets (with their spools) the oldest ended entries of earlier hosts beyond `retain`: they
    * would otherwise pile up with every restart. Once, after all are carried: sorting at every
    * carry made recover() quadratic (10 000 entries blocked the host for over a second). The spool
-   * root is checked once for all of them (see untrustedDir): a symlink at `spool/<id>` is only
-   * unlinked by the recursive removal, never followed.
+   * root is checked once for all of them (SpoolDirs.removable).
    */
   async prune(): Promise<void> {
     const ended: LedgerEntry[] = [];
@@ -166,15 +146,12 @@ export class LedgerKeeper {
     // Stable: entries that ended at the same time go in ledger order.
     ended.sort((a, b) => a.endedAt! - b.endedAt!);
     const drop = ended.length - this.#retain;
-    const root = pathInside(this.stateDir, 'spool')!;
-    const problem = untrustedDir(this.stateDir, root);
-    if (problem) this.#onError(new ProcwardError('STATE_FAILED', `The spools of ${drop} pruned entries are left alone: ${problem} (procward makes only plain directories there).`));
-    const removeSpools = !problem && existsSync(root);
+    const removeSpools = this.#dirs.removable(drop);
     for (let i = 0; i < drop; i++) {
       if (i > 0 && i % LOAD_BATCH === 0) await nextTurn();
       const id = ended[i]!.id;
       this.#release(id);
-      if (removeSpools) this.#removeSpool(id, this.#spoolDirOf(id)!);
+      if (removeSpools) this.#dirs.remove(id, this.#dirs.of(id)!);
     }
     this.changed();
   }
@@ -212,7 +189,7 @@ export class LedgerKeeper {
     try {
       let spool = this.#spools.get(p.id);
       if (!spool) {
-        const dir = this.#trustedSpoolDir(p.id, true);
+        const dir = this.#dirs.trusted(p.id, true);
         if (!dir) {
           // Not written through a symlink to wherever it points; the output is still in memory.
           this.#unspooled.add(p.id);
@@ -237,8 +214,8 @@ export class LedgerKeeper {
   /** The process left the registry: its entry and its output go. */
   forget(id: string): void {
     this.#release(id);
-    const dir = this.#trustedSpoolDir(id, true);
-    if (dir) this.#removeSpool(id, dir);
+    const dir = this.#dirs.trusted(id, true);
+    if (dir) this.#dirs.remove(id, dir);
     this.changed();
   }
 
@@ -247,14 +224,6 @@ export class LedgerKeeper {
     this.#unspooled.delete(id);
     this.#leaders.delete(id);
     this.#carried.delete(id);
-  }
-
-  #removeSpool(id: string, dir: string): void {
-    try {
-      rmSync(dir, { recursive: true, force: true });
-    } catch (err) {
-      this.#onError(new ProcwardError('STATE_FAILED', `Removing the spool of ${id} (${dir}) failed: ${(err as Error).message}`, { cause: err, processId: id }));
-    }
   }
 
   /** Called from exit and removal paths: a failing close (EIO) is reported, never thrown into them. */
@@ -269,7 +238,7 @@ export class LedgerKeeper {
   }
 
   history(id: string, since?: number, limit?: number): SpoolReadResult | undefined {
-    const dir = this.#trustedSpoolDir(id, false);
+    const dir = this.#dirs.trusted(id, false);
     if (!dir) return undefined;
     try {
       return readSpool(dir, { since, limit });
