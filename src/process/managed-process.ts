@@ -20,6 +20,8 @@ import { spawnPipeChild } from '../spawn/pipe-child.js';
 import { withDeathSignal } from '../spawn/death-signal.js';
 import { preflightArgSize, preflightSpawn } from '../spawn/preflight.js';
 import { spawnPtyChild } from '../pty/pty-child.js';
+import { loadNativePty, type LoadedPty } from '../pty/native-pty.js';
+import type { PtyUnavailableError } from '../errors/pty-unavailable-error.js';
 import { adoptTmuxSession, spawnTmuxChild } from '../tmux/tmux-child.js';
 import { TerminalScreen, type Screen } from '../pty/terminal-screen.js';
 import { ADOPT, CANCEL_QUEUED, DETACH, IDLE_BY_EVENTS, KILL_SYNC, START, STOP_FOR, TOUCH } from './internal.js';
@@ -80,7 +82,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
   #code: number | null = null;
   #signal: NodeJS.Signals | null = null;
   #leaderExited = false;
-  #spawnError: SpawnFailedError | undefined;
+  #spawnError: SpawnFailedError | PtyUnavailableError | undefined;
   #stopReason: StopReason | undefined;
   #termination: Promise<TerminateResult> | undefined;
   /** A stop asked for while starting, before there was a tree to signal. */
@@ -387,9 +389,22 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     this.#finalize();
   }
 
-  /** A terminal child reports a failed exec only as text and exit code 1: check first. */
+  /**
+   * A terminal child reports a failed exec only as text and exit code 1: check first. The addon is
+   * loaded here, on the first node-pty spawn; without one the process fails to start the way a
+   * missing command does (never a throw from spawn()), with PTY_UNAVAILABLE.
+   */
   #startTerminal(env: Record<string, string>, forksBefore: number, events: ChildEvents): void {
     const o = this.#opts;
+    let pty: LoadedPty | undefined;
+    if (!o.pty!.tmux) {
+      try {
+        pty = loadNativePty(this.id);
+      } catch (err) {
+        queueMicrotask(() => this.#failSpawn(err as PtyUnavailableError));
+        return;
+      }
+    }
     const problem = preflightSpawn(o.command, o.cwd, env) ?? preflightArgSize(o.command, o.args, env);
     if (problem) {
       events.spawnFailed(problem);
@@ -403,7 +418,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       return;
     }
     this.#startChild(
-      () => spawnPtyChild({ command: o.command, args: o.args, cwd: o.cwd, env, cols: t.cols, rows: t.rows, name: t.name, utf8: t.utf8 }, events),
+      () => spawnPtyChild({ command: o.command, args: o.args, cwd: o.cwd, env, cols: t.cols, rows: t.rows, name: t.name, utf8: t.utf8, pty: pty! }, events),
       forksBefore,
       events,
     );
@@ -502,7 +517,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     return splitter;
   }
 
-  #failSpawn(error: SpawnFailedError): void {
+  #failSpawn(error: SpawnFailedError | PtyUnavailableError): void {
     if (this.#exit) return;
     this.#spawnError = error;
     this.#leaderExited = true;

@@ -3,7 +3,7 @@ import { constants } from 'node:os';
 import { ReadStream } from 'node:tty';
 import type { ChildEvents, ChildHandle } from '../spawn/child-handle.js';
 import { errnoFromText } from '../spawn/spawn-error.js';
-import { nativePty } from './native-pty.js';
+import type { LoadedPty } from './native-pty.js';
 import { TerminalInput } from './terminal-input.js';
 
 export interface PtySpawnOptions {
@@ -17,6 +17,8 @@ export interface PtySpawnOptions {
   name: string;
   /** Tell the line discipline that input is UTF-8 (IUTF8), so that erase removes whole characters. */
   utf8: boolean;
+  /** The addon, loaded by the caller (loading can fail, and that failure is the caller's to report). */
+  pty: LoadedPty;
 }
 
 // One buffer for every synchronous drain: drains never overlap, and each read is copied out.
@@ -40,7 +42,7 @@ const EXEC_FAILED = /^(execvp\(3\)|chdir\(2\)) failed\.: (.*)/;
  * synchronously, before letting go.
  */
 export function spawnPtyChild(o: PtySpawnOptions, on: ChildEvents): ChildHandle {
-  const { native, helperPath } = nativePty();
+  const { native, helperPath } = o.pty;
   const env: string[] = [];
   for (const key in o.env) if (key !== 'TERM') env.push(`${key}=${o.env[key]}`);
   env.push(`TERM=${o.name}`);
