@@ -215,7 +215,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     const events = this.#restart ? this.#eventsOfAttempt(this.#attempt) : this.#childEvents;
     try {
       const forksBefore = forksBeforeSpawn();
-      const env = childEnv(o.env, o.inheritEnv, this.id, o.managerId);
+      const env = childEnv(o.env, o.inheritEnv, this.id, o.managerId, o.pty !== undefined);
       if (o.pty) {
         this.#startTerminal(env, forksBefore, events);
       } else if (o.persist) {

@@ -218,7 +218,8 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
         ? {
             cols: (o.pty === true ? undefined : o.pty.cols) ?? DEFAULTS.ptyCols,
             rows: (o.pty === true ? undefined : o.pty.rows) ?? DEFAULTS.ptyRows,
-            name: (o.pty === true ? undefined : o.pty.name) ?? DEFAULTS.ptyName,
+            // The caller's TERM is honoured when pty.name does not say; the host's is not (it names the host's terminal).
+            name: (o.pty === true ? undefined : o.pty.name) ?? o.env?.TERM ?? DEFAULTS.ptyName,
             utf8: (o.pty === true ? undefined : o.pty.encoding) !== null,
             tmux:
               o.pty !== true && o.pty.backend === 'tmux'
