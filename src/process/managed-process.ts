@@ -2,8 +2,7 @@ import { InvalidOptionsError, type ListenerError, NotRunningError, NotSupportedE
 import { SafeEmitter } from '../events/safe-emitter.js';
 import { parseOptions, StopOptionsSchema, type ProcessType, type Scope, type StopOptions } from '../options/schemas.js';
 import { OutputBuffer, type OutputStream } from '../output/output-buffer.js';
-import { LineSplitter } from '../parsers/line-splitter.js';
-import { terminalLine } from '../parsers/strip-ansi.js';
+import { StreamLines } from './stream-lines.js';
 import { TailBuffer } from '../output/tail-buffer.js';
 import { StateMachine } from '../state-machine/state-machine.js';
 import { isTerminal, type ProcessState, type StateReason, type StopReason } from '../state-machine/states.js';
@@ -68,7 +67,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
 
   #child: ChildHandle | undefined;
   #screen: TerminalScreen | undefined;
-  readonly #splitters = new Map<OutputStream, LineSplitter>();
+  readonly #splitters = new Map<OutputStream, StreamLines>();
   #screenReady: Promise<TerminalScreen> | undefined;
   #outputOpen = false;
   #tree: ProcessTree | undefined;
@@ -507,11 +506,10 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     };
   }
 
-  #splitter(stream: OutputStream): LineSplitter {
+  #splitter(stream: OutputStream): StreamLines {
     let splitter = this.#splitters.get(stream);
     if (!splitter) {
-      const clean = stream === 'pty' ? terminalLine : (line: string) => (line.endsWith('\r') ? line.slice(0, -1) : line);
-      splitter = new LineSplitter((text, partial) => this.emit('line', { stream, text: clean(text), partial }));
+      splitter = new StreamLines(stream, (line) => this.emit('line', line));
       this.#splitters.set(stream, splitter);
     }
     return splitter;
