@@ -2,6 +2,7 @@ import { closeSync, constants as fsConstants, openSync, readSync } from 'node:fs
 import { constants } from 'node:os';
 import { ReadStream } from 'node:tty';
 import type { ChildEvents, ChildHandle } from '../spawn/child-handle.js';
+import { fillGapsBelowHeld, forgetInheritable, holdInheritable } from '../spawn/inheritable-fds.js';
 import { errnoFromText } from '../spawn/spawn-error.js';
 import type { LoadedPty } from './native-pty.js';
 import { TerminalInput } from './terminal-input.js';
@@ -51,7 +52,15 @@ export function spawnPtyChild(o: PtySpawnOptions, on: ChildEvents): ChildHandle 
   let input: TerminalInput | undefined;
   const size = { cols: o.cols, rows: o.rows };
 
-  const term = native.fork(o.command, o.args, env, o.cwd, o.cols, o.rows, -1, -1, o.utf8, helperPath, (code, signal) => {
+  // Other terminals' masters must not reach this child: see fillGapsBelowHeld.
+  const fillers = fillGapsBelowHeld();
+  let term: ReturnType<typeof native.fork>;
+  try {
+    term = native.fork(o.command, o.args, env, o.cwd, o.cols, o.rows, -1, -1, o.utf8, helperPath, onExit);
+  } finally {
+    for (const fd of fillers) closeSync(fd);
+  }
+  function onExit(code: number, signal: number): void {
     // The leader is gone: everything it wrote is in the kernel now. Read it all before anything
     // else can end the output, then let go of our hold on the terminal.
     drainKernel();
@@ -65,13 +74,18 @@ export function spawnPtyChild(o: PtySpawnOptions, on: ChildEvents): ChildHandle 
       return;
     }
     on.exited(signalName ? null : code, signalName);
-  });
+  }
+
+  // The master comes without FD_CLOEXEC (Node cannot set it): children spawned through
+  // child_process get /dev/null in its place until it is closed (spawn/inheritable-fds.ts).
+  holdInheritable(term.fd);
 
   // Hold the terminal's slave side open while the leader runs. Without a holder, the master reports
   // EIO as soon as the last writer closes, and on a loaded machine that report can overtake bytes
   // still on their way through the terminal: the end of the output is lost (up to several KB, in
   // a large share of runs). With the hold, the master only ever says "nothing yet" (EAGAIN), the
-  // kernel drain at exit reads everything, and EIO comes once the hold is released.
+  // kernel drain at exit reads everything, and EIO comes once the hold is released. (libuv opens it
+  // close-on-exec: no child inherits it.)
   let hold: number | undefined = openSync(term.pty, fsConstants.O_RDWR | fsConstants.O_NOCTTY);
   const releaseHold = () => {
     if (hold === undefined) return;
@@ -121,7 +135,11 @@ export function spawnPtyChild(o: PtySpawnOptions, on: ChildEvents): ChildHandle 
     if (err.code !== 'EIO') on.failed(err);
     finish();
   });
-  reader.on('close', finish);
+  reader.on('close', () => {
+    // The handle is closed, and the master with it.
+    forgetInheritable(term.fd);
+    finish();
+  });
   input = new TerminalInput(term.fd);
   queueMicrotask(() => on.spawned());
 
