@@ -2,8 +2,9 @@ import { closeSync, constants as fsConstants, openSync, readSync } from 'node:fs
 import { constants } from 'node:os';
 import { ReadStream } from 'node:tty';
 import type { ChildEvents, ChildHandle } from '../spawn/child-handle.js';
-import { fillGapsBelowHeld, forgetInheritable, holdInheritable } from '../spawn/inheritable-fds.js';
+import { forgetInheritable, holdInheritable } from '../spawn/inheritable-fds.js';
 import { errnoFromText } from '../spawn/spawn-error.js';
+import { guardFork } from './fork-guard.js';
 import type { LoadedPty } from './native-pty.js';
 import { TerminalInput } from './terminal-input.js';
 
@@ -52,13 +53,13 @@ export function spawnPtyChild(o: PtySpawnOptions, on: ChildEvents): ChildHandle 
   let input: TerminalInput | undefined;
   const size = { cols: o.cols, rows: o.rows };
 
-  // Other terminals' masters must not reach this child: see fillGapsBelowHeld.
-  const fillers = fillGapsBelowHeld();
+  // Other terminals' masters must not reach this child (fork-guard.ts).
+  const fork = guardFork(o.command, o.args);
   let term: ReturnType<typeof native.fork>;
   try {
-    term = native.fork(o.command, o.args, env, o.cwd, o.cols, o.rows, -1, -1, o.utf8, helperPath, onExit);
+    term = native.fork(fork.command, fork.args, env, o.cwd, o.cols, o.rows, -1, -1, o.utf8, helperPath, onExit);
   } finally {
-    for (const fd of fillers) closeSync(fd);
+    fork.release();
   }
   function onExit(code: number, signal: number): void {
     // The leader is gone: everything it wrote is in the kernel now. Read it all before anything
@@ -124,6 +125,9 @@ export function spawnPtyChild(o: PtySpawnOptions, on: ChildEvents): ChildHandle 
   const finish = () => {
     if (closed) return;
     closed = true;
+    // Every way here closes the reader's handle first, and the master with it: forget it now (not
+    // at a later 'close', by when the number may be another terminal's master).
+    forgetInheritable(term.fd);
     releaseHold();
     input?.destroy();
     on.outputClosed();
@@ -135,11 +139,7 @@ export function spawnPtyChild(o: PtySpawnOptions, on: ChildEvents): ChildHandle 
     if (err.code !== 'EIO') on.failed(err);
     finish();
   });
-  reader.on('close', () => {
-    // The handle is closed, and the master with it.
-    forgetInheritable(term.fd);
-    finish();
-  });
+  reader.on('close', finish);
   input = new TerminalInput(term.fd);
   queueMicrotask(() => on.spawned());
 

@@ -1,4 +1,4 @@
-import { closeSync, openSync } from 'node:fs';
+import { openSync } from 'node:fs';
 import type { StdioOptions } from 'node:child_process';
 
 /**
@@ -13,10 +13,7 @@ import type { StdioOptions } from 'node:child_process';
  * master in the child before exec). libuv can replace an inherited descriptor in the child but
  * not close it, so the child sees /dev/null there.
  *
- * Terminal children: node-pty 1.2's forked child marks descriptors above 2 close-on-exec before
- * exec, but the Linux prebuild does it without close_range(): it walks up from 3 and stops at the
- * first descriptor above 15 that is not open. A master above such a gap would reach the child, so
- * the gaps below the highest master are filled (with /dev/null, close-on-exec) for the fork.
+ * Terminal children are forked by node-pty, not child_process: see pty/fork-guard.ts.
  *
  * Shared by every copy of procward loaded in the process, through a registry-wide symbol; a host's
  * own child_process spawns still inherit the masters (there is no way to reach them from here).
@@ -38,27 +35,6 @@ export function forgetInheritable(fd: number): void {
 /** The descriptors held now, for tests and diagnostics. */
 export function inheritableFds(): number[] {
   return [...fds].sort((a, b) => a - b);
-}
-
-/**
- * Fills every unused descriptor number below the highest held one, so that a terminal child's
- * close-on-exec walk (which stops at the first gap above 15) reaches them all; returns the fillers,
- * to be closed once the child is forked. Linux only: on macOS node-pty spawns with
- * POSIX_SPAWN_CLOEXEC_DEFAULT, which leaves the child nothing above 2.
- */
-export function fillGapsBelowHeld(): number[] {
-  if (fds.size === 0 || process.platform !== 'linux') return [];
-  const top = Math.max(...fds);
-  const fillers: number[] = [];
-  // Each open takes the lowest free number: once one lands above the highest held, no gap is left below it.
-  for (;;) {
-    const fd = openSync('/dev/null', 'r');
-    if (fd > top) {
-      closeSync(fd);
-      return fillers;
-    }
-    fillers.push(fd);
-  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -135,6 +135,37 @@ describe('terminal masters do not leak into children', () => {
     expect([...fds.keys()].sort()).toEqual([0, 1, 2]);
     expect(new Set(fds.values()).size).toBe(1);
     expect(fds.get(0)).toMatch(/^\/dev\/pts\/\d+$/);
+  });
+
+  it('terminal children above a gap keep their pid and argv (the closing exec replaces itself)', async () => {
+    pm = new ProcessManager();
+    await terminalAboveGap();
+    const p = pm.spawn({ command: 'sleep', args: ['30'], pty: true });
+    await p.started;
+    // forkpty's child execs at once; the closing shell execs the command in turn: wait for the second exec.
+    await waitFor(() => readFileSync(`/proc/${p.pid}/cmdline`, 'latin1') === 'sleep\x0030\x00', 'sleep to be the child');
+    const foreign = new Set(foreignFds());
+    expect(readdirSync(`/proc/${p.pid}/fd`).map(Number).filter((fd) => !foreign.has(fd)).sort()).toEqual([0, 1, 2]);
+  });
+
+  // Without bash, gaps are filled for the fork instead, and masters climb (see pty/fork-guard.ts).
+  const hasBash = ['/bin/bash', '/usr/bin/bash'].some((p) => existsSync(p));
+  it.skipIf(!hasBash)('masters do not climb while terminals overlap: each new one takes the lowest free number', async () => {
+    pm = new ProcessManager();
+    let previous = pm.spawn({ command: 'cat', pty: true });
+    await previous.started;
+    const first = Math.max(...inheritableFds());
+    let highest = first;
+    for (let i = 0; i < 40; i++) {
+      const next = pm.spawn({ command: 'cat', pty: true });
+      await next.started;
+      highest = Math.max(highest, ...inheritableFds());
+      previous.end();
+      await previous.exited;
+      previous = next;
+    }
+    // Two terminals open at a time, each with a master and a slave hold: a handful of numbers.
+    expect(highest).toBeLessThan(first + 8);
   });
 
   it('tmux children: 0, 1 and 2 only, and the tmux server holds none of our masters', async () => {
