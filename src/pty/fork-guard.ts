@@ -41,7 +41,8 @@ export interface GuardedFork {
  * What to fork so that no master held by the host reaches the new terminal child. Usually the
  * command itself: masters below the first gap are covered by node-pty's walk. When one is above,
  * the command is exec'd through `bash --posix -c 'exec "$0" "$@" 23<&- …'`, which closes exactly
- * those (same pid, same argv; about 2 ms more, and only then; --posix reads no BASH_ENV). Without
+ * those (same pid, same argv; about 2 ms more, and only then; --posix reads no BASH_ENV; bash adds
+ * PWD and SHLVL to the environment when they are missing). Without
  * bash, the gaps below the highest master are filled with /dev/null for the fork instead, which
  * puts the new master above the others (so later masters climb while terminals overlap).
  */
