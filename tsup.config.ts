@@ -5,7 +5,7 @@ const shared: Options = {
   sourcemap: true,
   target: 'node20',
   platform: 'node',
-  // import.meta.url (used to find node-pty's native addon) in the CommonJS build too.
+  // import.meta.url (used to find the terminal addon, @lydell/node-pty) in the CommonJS build too.
   shims: true,
 };
 

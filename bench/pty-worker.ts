@@ -8,7 +8,7 @@
  * (clear_refs 5) just before the measured child starts.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import pty from 'node-pty';
+import pty from '@lydell/node-pty';
 import { DEFAULTS, ProcessManager } from '../src/index.js';
 import { killRawChildren, trackPty } from './lib/children.js';
 import { watchPeakRss } from './lib/worker.js';

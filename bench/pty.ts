@@ -17,7 +17,7 @@
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { IPty } from 'node-pty';
+import type { IPty } from '@lydell/node-pty';
 import { DEFAULTS, ProcessManager } from '../src/index.js';
 import { trackPty } from './lib/children.js';
 import { runWorker } from './lib/worker.js';
@@ -38,7 +38,7 @@ const WORKER = fileURLToPath(new URL('./pty-worker.ts', import.meta.url));
 
 // Loaded by benchPty(), not at import: every section imports this module (bench/lib/sections.ts),
 // and node-pty loads its native addon as it is imported.
-let pty: typeof import('node-pty');
+let pty: typeof import('@lydell/node-pty');
 
 /** procward's default terminal, for both sides. */
 function barePty(file: string, args: readonly string[], encoding: 'utf8' | null = 'utf8'): IPty {
@@ -168,7 +168,7 @@ async function runSide(side: Side): Promise<number> {
 const growth = (r: WorkerResult) => ((r.hwmReset ? r.hwm : r.sampledPeak) - r.rssBefore) / MiB;
 
 export async function benchPty(): Promise<Row[]> {
-  pty = createRequire(import.meta.url)('node-pty') as typeof import('node-pty');
+  pty = createRequire(import.meta.url)('@lydell/node-pty') as typeof import('@lydell/node-pty');
   const pm = new ProcessManager({ retainExited: 0 });
   try {
     // Spawns first, while the heap is small (fork() copies page tables); then the floods.

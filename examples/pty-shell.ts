@@ -5,7 +5,7 @@
  */
 import { ProcessManager, type ManagedProcess } from '../src/index.js';
 
-const pm = new ProcessManager({ stop: { graceMs: 500 } });
+const pm = new ProcessManager();
 const shell = pm.spawn({
   label: 'shell',
   command: 'bash',
@@ -47,6 +47,7 @@ show('after Ctrl-C', await screenUntil(shell, (l) => l.at(-1) === '$' && l.some(
 await shell.write('sleep 300 & echo "background job $!"\r');
 await screenUntil(shell, (l) => l.some((x) => x.startsWith('background job')) && promptShown(l), 'the background job');
 
-const exit = await shell.stop(); // SIGTERM (bash -i ignores it), grace, then SIGKILL over the tree
+// A terminal's default stop begins as closing it would: SIGHUP, which ends bash -i and its jobs at once.
+const exit = await shell.stop();
 console.log(`\nstopped: state ${exit.state}, signal ${exit.signal}, ${shell.output.end} bytes of raw output kept`);
 await pm.shutdown();

@@ -7,7 +7,8 @@ export type { ListFilter } from './registry/list-filter.js';
 export type { ManagedProcess } from './process/managed-process.js'; // created only by pm.spawn()
 export type { ProcessExit, ProcessInfo, ProcessEvents, OrphansFound, OutputLine, AttemptExit, RestartScheduled } from './process/types.js';
 export { LineSplitter, type SplitterOptions } from './parsers/line-splitter.js';
-export { stripAnsi, terminalLine } from './parsers/strip-ansi.js';
+export { stripAnsi } from './parsers/strip-ansi.js';
+export { terminalLine, TerminalLine, MAX_CONTROL_STRING } from './parsers/terminal-line.js';
 export {
   JsonLinesParser,
   parseJsonLines,
@@ -152,5 +153,6 @@ export {
   type SpawnFailureKind,
   type Survivor,
 } from './errors/procward-error.js';
+export { PtyUnavailableError, type PtyUnavailableReason } from './errors/pty-unavailable-error.js';
 export { AgentResultError, AgentExitError, AgentStoppedError, SessionBusyError, SessionNotFoundError } from './errors/agent-errors.js';
 export { TREE_ENV, MANAGER_ENV } from './tree/process-tree.js';

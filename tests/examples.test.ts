@@ -12,7 +12,7 @@ afterEach(async () => {
 describe('examples', () => {
   it.each([
     ['examples/demo.ts', /worker.*exit: failed \(crash-loop\)[\s\S]*shutdown complete: 5 processes in the registry, none still alive/],
-    ['examples/pty-shell.ts', /stopped: state stopped, signal SIGKILL/],
+    ['examples/pty-shell.ts', /stopped: state stopped, signal SIGHUP/],
     ['examples/agent.ts', /result +success[\s\S]*rejected +AGENT_STOPPED[\s\S]*tool +gone/],
   ])('%s runs to the end', async (file, expected) => {
     pm = new ProcessManager();

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { IPty } from 'node-pty';
+import type { IPty } from '@lydell/node-pty';
 
 export const FIXTURES = fileURLToPath(new URL('../../tests/fixtures/', import.meta.url));
 

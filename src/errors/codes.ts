@@ -42,6 +42,8 @@ export const ErrorCode = {
    * here instead of being thrown into the event loop, where it would end the host. A bug: report it.
    */
   INTERNAL_FAILED: 'INTERNAL_FAILED',
+  /** No usable pseudo-terminal addon: not installed, failed to load, or a version procward does not drive. */
+  PTY_UNAVAILABLE: 'PTY_UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -12,6 +12,16 @@ export const DEFAULTS = {
   stopSignal: 'SIGTERM' as SignalName,
   /** Time to exit after the first signal: enough for a dev server or an agent to flush and close. */
   graceMs: 5000,
+  /**
+   * A terminal process's stop when neither its manager nor its spawn says how: what closing a
+   * terminal does first, a hang-up, then SIGTERM, each with half of graceMs. An interactive bash
+   * ignores SIGTERM (it would wait out the whole grace) and ends on SIGHUP at once, passing the
+   * hang-up on to its jobs; what ignores a hang-up (nohup) still gets SIGTERM before SIGKILL.
+   */
+  ptyStop: [
+    { signal: 'SIGHUP' as SignalName, graceMs: 2500 },
+    { signal: 'SIGTERM' as SignalName, graceMs: 2500 },
+  ],
   orphans: 'kill' as OrphanPolicy,
   /**
    * After the leader exits, how long its pipes may stay open before the library looks for who holds

@@ -53,7 +53,7 @@ export const PtyOptionsSchema = z.strictObject({
   cols: z.number().int().min(1).max(10_000).optional(),
   /** Terminal height in rows. @default 24 */
   rows: z.number().int().min(1).max(10_000).optional(),
-  /** Terminal type, set as TERM for the child. @default 'xterm-256color' */
+  /** Terminal type, set as TERM for the child. @default the spawn's env.TERM if given, else 'xterm-256color' (never the host's TERM) */
   name: z.string().min(1).optional(),
   /** Input encoding the line discipline assumes: 'utf8' (IUTF8) or null for bytes. @default 'utf8' */
   encoding: z.union([z.literal('utf8'), z.null()]).optional(),

@@ -1,5 +1,5 @@
 import { SafeEmitter } from '../events/safe-emitter.js';
-import { terminalLine } from './strip-ansi.js';
+import { terminalLine } from './terminal-line.js';
 
 const NEWLINE = 0x0a;
 const CR = 0x0d;

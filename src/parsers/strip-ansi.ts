@@ -1,8 +1,10 @@
-// Terminal control sequences, as ECMA-48 defines them and terminals emit them.
+// Terminal control sequences, as ECMA-48 defines them and terminals emit them. A control string
+// ends where a terminal ends it: OSC at BEL or ST; every string at ESC (ST is ESC \), CAN, SUB or
+// the 8-bit ST; one left open swallows the rest of the text, as it does on a terminal.
 const CONTROL_SEQUENCES = new RegExp(
   [
-    '\\x1b\\][^\\x07\\x1b]*(?:\\x07|\\x1b\\\\)?', // OSC (titles, hyperlinks) ended by BEL or ST
-    '\\x1b[PX^_][^\\x1b]*(?:\\x1b\\\\)?', // DCS, SOS, PM, APC ended by ST
+    '(?:\\x1b\\]|\\x9d)[^\\x07\\x1b\\x18\\x1a\\x9c]*(?:\\x07|\\x1b\\\\|[\\x18\\x1a\\x9c])?', // OSC (titles, hyperlinks)
+    '(?:\\x1b[PX^_]|[\\x90\\x98\\x9e\\x9f])[^\\x1b\\x18\\x1a\\x9c]*(?:\\x1b\\\\|[\\x18\\x1a\\x9c])?', // DCS, SOS, PM, APC
     '(?:\\x1b\\[|\\x9b)[0-?]*[ -/]*[@-~]', // CSI: colours, cursor moves, modes
     '\\x1b[()*+][A-Za-z0-9]', // character set designation
     '\\x1b[ -~]', // other two-byte escapes: ESC =, ESC >, ESC 7, ESC M, …
@@ -11,18 +13,7 @@ const CONTROL_SEQUENCES = new RegExp(
   'g',
 );
 
-/** Removes terminal control sequences from text, leaving what would be printed. */
+/** Removes terminal control sequences from text, leaving what would be printed (a carriage return stays). */
 export function stripAnsi(text: string): string {
-  return text.includes('\x1b') || text.includes('\x9b') || text.includes('\x07') ? text.replace(CONTROL_SEQUENCES, '') : text;
-}
-
-/**
- * One terminal line as a reader would take it: control sequences removed, and a carriage return
- * inside the line (a progress bar redrawing itself) keeps only what was written after it.
- */
-export function terminalLine(raw: string): string {
-  let line = stripAnsi(raw);
-  if (line.endsWith('\r')) line = line.slice(0, -1);
-  const cr = line.lastIndexOf('\r');
-  return cr >= 0 ? line.slice(cr + 1) : line;
+  return /[\x07\x1b\x90-\x9f]/.test(text) ? text.replace(CONTROL_SEQUENCES, '') : text;
 }

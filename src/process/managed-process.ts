@@ -2,8 +2,7 @@ import { InvalidOptionsError, type ListenerError, NotRunningError, NotSupportedE
 import { SafeEmitter } from '../events/safe-emitter.js';
 import { parseOptions, StopOptionsSchema, type ProcessType, type Scope, type StopOptions } from '../options/schemas.js';
 import { OutputBuffer, type OutputStream } from '../output/output-buffer.js';
-import { LineSplitter } from '../parsers/line-splitter.js';
-import { terminalLine } from '../parsers/strip-ansi.js';
+import { StreamLines } from './stream-lines.js';
 import { TailBuffer } from '../output/tail-buffer.js';
 import { StateMachine } from '../state-machine/state-machine.js';
 import { isTerminal, type ProcessState, type StateReason, type StopReason } from '../state-machine/states.js';
@@ -20,6 +19,8 @@ import { spawnPipeChild } from '../spawn/pipe-child.js';
 import { withDeathSignal } from '../spawn/death-signal.js';
 import { preflightArgSize, preflightSpawn } from '../spawn/preflight.js';
 import { spawnPtyChild } from '../pty/pty-child.js';
+import { loadNativePty, type LoadedPty } from '../pty/native-pty.js';
+import type { PtyUnavailableError } from '../errors/pty-unavailable-error.js';
 import { adoptTmuxSession, spawnTmuxChild } from '../tmux/tmux-child.js';
 import { TerminalScreen, type Screen } from '../pty/terminal-screen.js';
 import { ADOPT, CANCEL_QUEUED, DETACH, IDLE_BY_EVENTS, KILL_SYNC, START, STOP_FOR, TOUCH } from './internal.js';
@@ -66,7 +67,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
 
   #child: ChildHandle | undefined;
   #screen: TerminalScreen | undefined;
-  readonly #splitters = new Map<OutputStream, LineSplitter>();
+  readonly #splitters = new Map<OutputStream, StreamLines>();
   #screenReady: Promise<TerminalScreen> | undefined;
   #outputOpen = false;
   #tree: ProcessTree | undefined;
@@ -80,7 +81,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
   #code: number | null = null;
   #signal: NodeJS.Signals | null = null;
   #leaderExited = false;
-  #spawnError: SpawnFailedError | undefined;
+  #spawnError: SpawnFailedError | PtyUnavailableError | undefined;
   #stopReason: StopReason | undefined;
   #termination: Promise<TerminateResult> | undefined;
   /** A stop asked for while starting, before there was a tree to signal. */
@@ -213,7 +214,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     const events = this.#restart ? this.#eventsOfAttempt(this.#attempt) : this.#childEvents;
     try {
       const forksBefore = forksBeforeSpawn();
-      const env = childEnv(o.env, o.inheritEnv, this.id, o.managerId);
+      const env = childEnv(o.env, o.inheritEnv, this.id, o.managerId, o.pty !== undefined);
       if (o.pty) {
         this.#startTerminal(env, forksBefore, events);
       } else if (o.persist) {
@@ -387,9 +388,22 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     this.#finalize();
   }
 
-  /** A terminal child reports a failed exec only as text and exit code 1: check first. */
+  /**
+   * A terminal child reports a failed exec only as text and exit code 1: check first. The addon is
+   * loaded here, on the first node-pty spawn; without one the process fails to start the way a
+   * missing command does (never a throw from spawn()), with PTY_UNAVAILABLE.
+   */
   #startTerminal(env: Record<string, string>, forksBefore: number, events: ChildEvents): void {
     const o = this.#opts;
+    let pty: LoadedPty | undefined;
+    if (!o.pty!.tmux) {
+      try {
+        pty = loadNativePty(this.id);
+      } catch (err) {
+        queueMicrotask(() => this.#failSpawn(err as PtyUnavailableError));
+        return;
+      }
+    }
     const problem = preflightSpawn(o.command, o.cwd, env) ?? preflightArgSize(o.command, o.args, env);
     if (problem) {
       events.spawnFailed(problem);
@@ -403,7 +417,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
       return;
     }
     this.#startChild(
-      () => spawnPtyChild({ command: o.command, args: o.args, cwd: o.cwd, env, cols: t.cols, rows: t.rows, name: t.name, utf8: t.utf8 }, events),
+      () => spawnPtyChild({ command: o.command, args: o.args, cwd: o.cwd, env, cols: t.cols, rows: t.rows, name: t.name, utf8: t.utf8, pty: pty! }, events),
       forksBefore,
       events,
     );
@@ -492,17 +506,16 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     };
   }
 
-  #splitter(stream: OutputStream): LineSplitter {
+  #splitter(stream: OutputStream): StreamLines {
     let splitter = this.#splitters.get(stream);
     if (!splitter) {
-      const clean = stream === 'pty' ? terminalLine : (line: string) => (line.endsWith('\r') ? line.slice(0, -1) : line);
-      splitter = new LineSplitter((text, partial) => this.emit('line', { stream, text: clean(text), partial }));
+      splitter = new StreamLines(stream, (line) => this.emit('line', line));
       this.#splitters.set(stream, splitter);
     }
     return splitter;
   }
 
-  #failSpawn(error: SpawnFailedError): void {
+  #failSpawn(error: SpawnFailedError | PtyUnavailableError): void {
     if (this.#exit) return;
     this.#spawnError = error;
     this.#leaderExited = true;

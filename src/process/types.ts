@@ -89,7 +89,7 @@ export interface OrphansFound {
 /** One line of output (for `line` listeners). On a PTY, control sequences and carriage returns are removed. */
 export interface OutputLine {
   stream: OutputStream;
-  /** The line without its newline (and without a trailing \r). */
+  /** The line without its newline: on pipes without a trailing \r, on a terminal as the screen shows the row (TerminalLine). */
   text: string;
   /** True for a piece of a line longer than 1 MiB: the rest follows in further pieces. */
   partial: boolean;

@@ -2,8 +2,10 @@ import { closeSync, constants as fsConstants, openSync, readSync } from 'node:fs
 import { constants } from 'node:os';
 import { ReadStream } from 'node:tty';
 import type { ChildEvents, ChildHandle } from '../spawn/child-handle.js';
+import { forgetInheritable, holdInheritable } from '../spawn/inheritable-fds.js';
 import { errnoFromText } from '../spawn/spawn-error.js';
-import { nativePty } from './native-pty.js';
+import { guardFork } from './fork-guard.js';
+import type { LoadedPty } from './native-pty.js';
 import { TerminalInput } from './terminal-input.js';
 
 export interface PtySpawnOptions {
@@ -17,6 +19,8 @@ export interface PtySpawnOptions {
   name: string;
   /** Tell the line discipline that input is UTF-8 (IUTF8), so that erase removes whole characters. */
   utf8: boolean;
+  /** The addon, loaded by the caller (loading can fail, and that failure is the caller's to report). */
+  pty: LoadedPty;
 }
 
 // One buffer for every synchronous drain: drains never overlap, and each read is copied out.
@@ -40,7 +44,7 @@ const EXEC_FAILED = /^(execvp\(3\)|chdir\(2\)) failed\.: (.*)/;
  * synchronously, before letting go.
  */
 export function spawnPtyChild(o: PtySpawnOptions, on: ChildEvents): ChildHandle {
-  const { native, helperPath } = nativePty();
+  const { native, helperPath } = o.pty;
   const env: string[] = [];
   for (const key in o.env) if (key !== 'TERM') env.push(`${key}=${o.env[key]}`);
   env.push(`TERM=${o.name}`);
@@ -49,7 +53,15 @@ export function spawnPtyChild(o: PtySpawnOptions, on: ChildEvents): ChildHandle 
   let input: TerminalInput | undefined;
   const size = { cols: o.cols, rows: o.rows };
 
-  const term = native.fork(o.command, o.args, env, o.cwd, o.cols, o.rows, -1, -1, o.utf8, helperPath, (code, signal) => {
+  // Other terminals' masters must not reach this child (fork-guard.ts).
+  const fork = guardFork(o.command, o.args);
+  let term: ReturnType<typeof native.fork>;
+  try {
+    term = native.fork(fork.command, fork.args, env, o.cwd, o.cols, o.rows, -1, -1, o.utf8, helperPath, onExit);
+  } finally {
+    fork.release();
+  }
+  function onExit(code: number, signal: number): void {
     // The leader is gone: everything it wrote is in the kernel now. Read it all before anything
     // else can end the output, then let go of our hold on the terminal.
     drainKernel();
@@ -63,13 +75,18 @@ export function spawnPtyChild(o: PtySpawnOptions, on: ChildEvents): ChildHandle 
       return;
     }
     on.exited(signalName ? null : code, signalName);
-  });
+  }
+
+  // The master comes without FD_CLOEXEC (Node cannot set it): children spawned through
+  // child_process get /dev/null in its place until it is closed (spawn/inheritable-fds.ts).
+  holdInheritable(term.fd);
 
   // Hold the terminal's slave side open while the leader runs. Without a holder, the master reports
   // EIO as soon as the last writer closes, and on a loaded machine that report can overtake bytes
   // still on their way through the terminal: the end of the output is lost (up to several KB, in
   // a large share of runs). With the hold, the master only ever says "nothing yet" (EAGAIN), the
-  // kernel drain at exit reads everything, and EIO comes once the hold is released.
+  // kernel drain at exit reads everything, and EIO comes once the hold is released. (libuv opens it
+  // close-on-exec: no child inherits it.)
   let hold: number | undefined = openSync(term.pty, fsConstants.O_RDWR | fsConstants.O_NOCTTY);
   const releaseHold = () => {
     if (hold === undefined) return;
@@ -108,6 +125,9 @@ export function spawnPtyChild(o: PtySpawnOptions, on: ChildEvents): ChildHandle 
   const finish = () => {
     if (closed) return;
     closed = true;
+    // Every way here closes the reader's handle first, and the master with it: forget it now (not
+    // at a later 'close', by when the number may be another terminal's master).
+    forgetInheritable(term.fd);
     releaseHold();
     input?.destroy();
     on.outputClosed();

@@ -21,7 +21,7 @@ import { isTerminal, type StateChange, type StopReason } from '../state-machine/
 import { handled } from '../internal/deferred.js';
 import { startTicksLowerBound } from '../tree/proc-table.js';
 import { sweepManager } from '../tree/process-tree.js';
-import { resolveStopSequence, type ResolvedStopStep } from '../options/stop-sequence.js';
+import { managerStopSequences, resolveStopSequence, type ResolvedStopStep } from '../options/stop-sequence.js';
 import { guardHostExit, releaseHostExit } from './host-exit.js';
 import { HostWatchdog } from '../watchdog/host-watchdog.js';
 import { setprivPath } from '../spawn/death-signal.js';
@@ -73,6 +73,8 @@ interface ResolvedManagerOptions {
   retainExited: number;
   outputMaxBytes: number;
   stop: ResolvedStopStep[];
+  /** The stop of terminal processes (node-pty and tmux): a hang-up first unless `stop` was given. */
+  terminalStop: ResolvedStopStep[];
   orphans: 'kill' | 'keep';
   drainMs: number;
   killTimeoutMs: number;
@@ -109,12 +111,14 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
   constructor(options: ManagerOptions = {}) {
     super();
     const o = parseOptions(ManagerOptionsSchema, options, 'ProcessManager options');
+    const stops = managerStopSequences(o.stop as StopOptions | undefined);
     this.#opts = {
       maxConcurrent: o.maxConcurrent ?? Number.POSITIVE_INFINITY,
       maxProcesses: o.maxProcesses ?? Number.POSITIVE_INFINITY,
       retainExited: o.retainExited ?? DEFAULTS.retainExited,
       outputMaxBytes: o.output?.maxBytes ?? DEFAULTS.outputMaxBytes,
-      stop: resolveStopSequence(o.stop as StopOptions | undefined, [{ signal: DEFAULTS.stopSignal, graceMs: DEFAULTS.graceMs, target: 'tree' }]),
+      stop: stops.pipes,
+      terminalStop: stops.terminals,
       orphans: o.orphans ?? DEFAULTS.orphans,
       drainMs: o.drainMs ?? DEFAULTS.drainMs,
       killTimeoutMs: o.killTimeoutMs ?? DEFAULTS.killTimeoutMs,
@@ -218,7 +222,8 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
         ? {
             cols: (o.pty === true ? undefined : o.pty.cols) ?? DEFAULTS.ptyCols,
             rows: (o.pty === true ? undefined : o.pty.rows) ?? DEFAULTS.ptyRows,
-            name: (o.pty === true ? undefined : o.pty.name) ?? DEFAULTS.ptyName,
+            // The caller's TERM is honoured when pty.name does not say; the host's is not (it names the host's terminal).
+            name: (o.pty === true ? undefined : o.pty.name) ?? o.env?.TERM ?? DEFAULTS.ptyName,
             utf8: (o.pty === true ? undefined : o.pty.encoding) !== null,
             tmux:
               o.pty !== true && o.pty.backend === 'tmux'
@@ -227,7 +232,8 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
           }
         : undefined,
       outputMaxBytes: o.output?.maxBytes ?? m.outputMaxBytes,
-      stop: resolveStopSequence(o.stop as StopOptions | undefined, m.stop),
+      // A spawn's stop fills its gaps from what it would get without one (a terminal's starts with SIGHUP).
+      stop: resolveStopSequence(o.stop as StopOptions | undefined, o.pty ? m.terminalStop : m.stop),
       orphans: o.orphans ?? m.orphans,
       drainMs: o.drainMs ?? m.drainMs,
       killTimeoutMs: m.killTimeoutMs,
@@ -414,7 +420,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
       stdin: entry.tmux ? 'pipe' : 'ignore',
       pty: entry.tmux ? { cols: DEFAULTS.ptyCols, rows: DEFAULTS.ptyRows, name: DEFAULTS.ptyName, utf8: true, tmux: entry.tmux } : undefined,
       outputMaxBytes: m.outputMaxBytes,
-      stop: m.stop,
+      stop: entry.tmux ? m.terminalStop : m.stop,
       orphans: m.orphans,
       drainMs: m.drainMs,
       killTimeoutMs: m.killTimeoutMs,

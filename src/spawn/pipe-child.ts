@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildEvents, ChildHandle } from './child-handle.js';
+import { shieldStdio } from './inheritable-fds.js';
 
 export interface PipeSpawnOptions {
   command: string;
@@ -21,7 +22,7 @@ export function spawnPipeChild(o: PipeSpawnOptions, on: ChildEvents): ChildHandl
     env: o.env,
     shell: o.shell,
     detached: true,
-    stdio: [o.stdin, 'pipe', 'pipe'],
+    stdio: shieldStdio([o.stdin, 'pipe', 'pipe']),
     windowsHide: true,
   });
   let spawned = false;

@@ -3,6 +3,7 @@ import { closeSync } from 'node:fs';
 import { isProcwardError } from '../errors/procward-error.js';
 import { guarded } from '../internal/guarded.js';
 import type { ChildEvents, ChildHandle } from '../spawn/child-handle.js';
+import { shieldStdio } from '../spawn/inheritable-fds.js';
 import { isDeadState, readProcEntry } from '../tree/proc-table.js';
 import { readSpool } from './spool-reader.js';
 import { SpoolWriter } from './spool-writer.js';
@@ -80,7 +81,7 @@ export function spawnSpooledChild(o: SpooledSpawnOptions, on: ChildEvents): Chil
   const fd = SpoolWriter.openForChild(o.spoolDir, o.spool);
   let child;
   try {
-    child = spawn(o.command, o.args, { cwd: o.cwd, env: o.env, shell: o.shell, detached: true, stdio: ['ignore', fd, fd], windowsHide: true });
+    child = spawn(o.command, o.args, { cwd: o.cwd, env: o.env, shell: o.shell, detached: true, stdio: shieldStdio(['ignore', fd, fd]), windowsHide: true });
   } finally {
     closeSync(fd); // the child has its own copy
   }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { shieldStdio } from '../spawn/inheritable-fds.js';
 import { ControlParser } from './control-parser.js';
 import { baseArgs, tmuxEnv } from './tmux-runner.js';
 
@@ -45,7 +46,7 @@ export class ControlClient {
   /** `argv` are the tmux commands to run once attached (new-session or attach-session first). */
   constructor(tmux: string, socket: string, argv: string[], on: ControlClientEvents) {
     // Its own process group: a Ctrl-C at the host's terminal must not end it.
-    this.#proc = spawn(tmux, [...baseArgs(socket), '-C', ...argv], { env: tmuxEnv(), stdio: ['pipe', 'pipe', 'pipe'], detached: true, windowsHide: true });
+    this.#proc = spawn(tmux, [...baseArgs(socket), '-C', ...argv], { env: tmuxEnv(), stdio: shieldStdio(['pipe', 'pipe', 'pipe']), detached: true, windowsHide: true });
     const parser = new ControlParser({
       output: on.output,
       reply: on.reply,

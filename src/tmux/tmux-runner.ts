@@ -1,6 +1,7 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
+import { shieldStdio } from '../spawn/inheritable-fds.js';
 
 /**
  * The tmux server procward uses unless told otherwise: a socket of its own, so a person's default
@@ -52,15 +53,41 @@ export function baseArgs(socket: string): string[] {
 /** An error from a tmux command, with what tmux printed on stderr. */
 export type TmuxError = Error & { code: 'ETMUX'; stderr: string };
 
-/** Runs one tmux client (argv only, no shell) and resolves with its stdout. */
-export function runTmux(tmux: string, socket: string, argv: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(tmux, [...baseArgs(socket), ...argv], { env: tmuxEnv(), maxBuffer: MAX_REPLY_BYTES, windowsHide: true }, (err, stdout, stderr) => {
-      if (!err) return resolve(stdout);
-      const detail = stderr.trim() || err.message;
-      reject(Object.assign(new Error(`tmux ${argv[0]} failed: ${detail}`, { cause: err }), { code: 'ETMUX' as const, stderr: detail }));
+/**
+ * Runs one tmux client to its end: its stdout, its stderr, and an error when it could not be run,
+ * failed, or replied more than MAX_REPLY_BYTES. (Not execFile: that takes no stdio, and a client
+ * that starts the server hands it its descriptors; see spawn/inheritable-fds.ts.)
+ */
+function execClient(file: string, args: string[]): Promise<{ stdout: string; stderr: string; error: Error | undefined }> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { env: tmuxEnv(), stdio: shieldStdio(['ignore', 'pipe', 'pipe']), windowsHide: true });
+    const out: Buffer[] = [];
+    let outBytes = 0;
+    let stderr = '';
+    let error: Error | undefined;
+    child.stdout!.on('data', (d: Buffer) => {
+      outBytes += d.length;
+      if (outBytes <= MAX_REPLY_BYTES) return void out.push(d);
+      error ??= new Error(`reply longer than ${MAX_REPLY_BYTES} bytes`);
+      child.kill();
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      if (stderr.length < 64 * 1024) stderr += d.toString();
+    });
+    child.on('error', (err) => (error ??= err));
+    child.on('close', (code, signal) => {
+      if (!error && (code !== 0 || signal)) error = new Error(`${file} ${args.join(' ')} ended with ${signal ?? `code ${code}`}`);
+      resolve({ stdout: Buffer.concat(out).toString(), stderr, error });
     });
   });
+}
+
+/** Runs one tmux client (argv only, no shell) and resolves with its stdout. */
+export async function runTmux(tmux: string, socket: string, argv: string[]): Promise<string> {
+  const { stdout, stderr, error } = await execClient(tmux, [...baseArgs(socket), ...argv]);
+  if (!error) return stdout;
+  const detail = stderr.trim() || error.message;
+  throw Object.assign(new Error(`tmux ${argv[0]} failed: ${detail}`, { cause: error }), { code: 'ETMUX' as const, stderr: detail });
 }
 
 const versionChecks = new Map<string, Promise<string | undefined>>();
@@ -69,15 +96,13 @@ const versionChecks = new Map<string, Promise<string | undefined>>();
 export function versionProblem(tmux: string): Promise<string | undefined> {
   let check = versionChecks.get(tmux);
   if (!check) {
-    check = new Promise((resolve) => {
-      execFile(tmux, ['-V'], { env: tmuxEnv(), windowsHide: true }, (err, stdout) => {
-        if (err) return resolve(`"${tmux} -V" failed (${err.message}); is tmux installed correctly?`);
-        // "tmux 3.3a", "tmux next-3.5", "tmux master": a build without a number is taken as new.
-        const m = /(\d+)\.(\d+)/.exec(stdout);
-        const [major, minor] = m ? [Number(m[1]), Number(m[2])] : [Infinity, 0];
-        const old = major < MIN_VERSION[0] || (major === MIN_VERSION[0] && minor < MIN_VERSION[1]);
-        resolve(old ? `tmux ${MIN_VERSION.join('.')} or newer is needed, ${tmux} is "${stdout.trim()}"` : undefined);
-      });
+    check = execClient(tmux, ['-V']).then(({ stdout, error }) => {
+      if (error) return `"${tmux} -V" failed (${error.message}); is tmux installed correctly?`;
+      // "tmux 3.3a", "tmux next-3.5", "tmux master": a build without a number is taken as new.
+      const m = /(\d+)\.(\d+)/.exec(stdout);
+      const [major, minor] = m ? [Number(m[1]), Number(m[2])] : [Infinity, 0];
+      const old = major < MIN_VERSION[0] || (major === MIN_VERSION[0] && minor < MIN_VERSION[1]);
+      return old ? `tmux ${MIN_VERSION.join('.')} or newer is needed, ${tmux} is "${stdout.trim()}"` : undefined;
     });
     versionChecks.set(tmux, check);
   }

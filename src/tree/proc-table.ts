@@ -1,6 +1,7 @@
 import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { uptime } from 'node:os';
+import { shieldStdio } from '../spawn/inheritable-fds.js';
 import { inWindow, type PidWindow } from './pid-window.js';
 
 /** One row of the system's process table: what is needed to walk a tree and tell a pid reuse. */
@@ -102,7 +103,7 @@ function readLinuxTable(window?: () => PidWindow | undefined): Map<number, ProcE
 
 function readPsTable(): Map<number, ProcEntry> {
   const table = new Map<number, ProcEntry>();
-  const out = spawnSync('ps', ['-A', '-o', 'pid=,ppid=,pgid=,sess=,stat=,rss=,time=,lstart=,comm='], { encoding: 'utf8' });
+  const out = spawnSync('ps', ['-A', '-o', 'pid=,ppid=,pgid=,sess=,stat=,rss=,time=,lstart=,comm='], { encoding: 'utf8', stdio: shieldStdio('pipe') });
   for (const line of (out.stdout ?? '').split('\n')) {
     const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\d+)\s+(\S+)\s+(\w{3}\s+\w{3}\s+\d+\s+[\d:]+\s+\d+)\s+(.*)$/.exec(line);
     if (!m) continue;

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { HAS_PROC, readProcEntry } from '../tree/proc-table.js';
 import { PERSIST_ENV } from '../tree/process-tree.js';
+import { shieldStdio } from '../spawn/inheritable-fds.js';
 import { reaperMain, WATCH_SCRIPT } from './watchdog-program.js';
 
 
@@ -68,7 +69,8 @@ export class HostWatchdog {
     const child = spawn('/bin/sh', ['-c', WATCH_SCRIPT, 'procward-watchdog', process.execPath, program, this.#managerId, String(this.#notBeforeTicks), PERSIST_ENV], {
       // Its own session: a terminal hang-up or a signal to the host's group does not reach it.
       detached: true,
-      stdio: ['pipe', 'ignore', 'ignore'],
+      // No terminal master of the host's either: the watchdog outlives them and must not keep one open.
+      stdio: shieldStdio(['pipe', 'ignore', 'ignore']),
       // Nothing of the host's environment: it must not carry a manager marker itself.
       env: { PATH: process.env.PATH ?? '' },
     });
