@@ -86,6 +86,8 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
   #termination: Promise<TerminateResult> | undefined;
   /** A stop asked for while starting, before there was a tree to signal. */
   #pendingStop: readonly ResolvedStopStep[] | undefined;
+  /** The leader exited with its pipes open; the orphan check waits for them (drain timer or close). */
+  #drainCheckPending = false;
   #terminating = false;
   #survivors: Survivor[] = [];
   #orphans: number[] = [];
@@ -488,6 +490,12 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     outputClosed: () => {
       if (!this.#outputOpen) return;
       this.#outputOpen = false;
+      if (this.#drainCheckPending && !this.#termination) {
+        // The leader's exit came first and its pipes closed within the drain time.
+        this.#drainCheckPending = false;
+        clearTimeout(this.#drainTimer);
+        return this.#checkDetached();
+      }
       this.#maybeFinalize();
     },
   };
@@ -541,14 +549,32 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     if (this.#tree?.groupAlive()) {
       this.#handleOrphans().catch((err: unknown) => this.#internalFailure('orphan check', err));
     } else if (this.#outputOpen) {
-      this.#drainTimer = setTimeout(guarded(() => this.#handleOrphans(), (err) => this.#internalFailure('orphan check', err)), this.#opts.drainMs);
-    } else if (this.#tree?.mayHaveOutlived()) {
-      // Neither its group nor its pipes say so, but a descendant that left both (a setsid'd
-      // daemon with its output elsewhere) still carries the tree's marker: look for it.
-      this.#handleOrphans().catch((err: unknown) => this.#internalFailure('orphan check', err));
+      // Something may hold the pipes: look for it if they stay open; if they close first, the
+      // check for a detached descendant below still runs (see outputClosed).
+      this.#drainCheckPending = true;
+      this.#drainTimer = setTimeout(
+        guarded(
+          () => {
+            this.#drainCheckPending = false;
+            return this.#handleOrphans();
+          },
+          (err) => this.#internalFailure('orphan check', err),
+        ),
+        this.#opts.drainMs,
+      );
     } else {
-      this.#maybeFinalize();
+      this.#checkDetached();
     }
+  }
+
+  /**
+   * Group gone, pipes closed: a descendant that left both (a setsid'd daemon with its output
+   * elsewhere) still carries the tree's marker. Looked for unless no pid was handed out since the
+   * leader's, in which case nothing can have been forked.
+   */
+  #checkDetached(): void {
+    if (this.#tree?.mayHaveOutlived()) this.#handleOrphans().catch((err: unknown) => this.#internalFailure('orphan check', err));
+    else this.#maybeFinalize();
   }
 
   /** Descendants outlived the leader: report them, and by default stop them the way stop() would. */
@@ -639,6 +665,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     this.#stopReason = undefined;
     this.#termination = undefined;
     this.#pendingStop = undefined;
+    this.#drainCheckPending = false;
     this.#orphans = [];
     this.#leaderGone = deferred<void>();
     this.#escalate = deferred<void>();
