@@ -107,7 +107,7 @@ export const ManagerOptionsSchema = z.strictObject({
    * Directory for the ledger of processes and their output spools: what lets a restarted host
    * recover() its persisted processes and read any process's history(). Created if missing.
    */
-  stateDir: z.string().min(1).optional(),
+  stateDir: osString('stateDir', 1).optional(),
   /** Output kept on disk per process, in stateDir. @default 64 MiB */
   spool: z.strictObject({ maxBytes: z.number().int().min(4096, 'spool.maxBytes must be at least 4096') }).optional(),
   /** Hold queued spawns while the host is overloaded; they start when it recovers. */

@@ -544,7 +544,12 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     this.#monitor?.stop();
     this.#idle?.stop();
     this.#leaderGone.resolve();
-    if (this.#termination) return; // a stop owns the rest of the sequence
+    if (this.#termination) {
+      // A stop owns the rest of the sequence while it runs. One that already ended (it found the
+      // leader a zombie not yet reaped, so nothing to signal) left the ending to this exit.
+      if (!this.#terminating) this.#drainThenFinalize();
+      return;
+    }
     // Exited on its own. Anything left in its group or holding its pipes is an orphan.
     if (this.#tree?.groupAlive()) {
       this.#handleOrphans().catch((err: unknown) => this.#internalFailure('orphan check', err));

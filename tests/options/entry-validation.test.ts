@@ -211,6 +211,10 @@ describe('metadata must be JSON', () => {
 });
 
 describe('strings for the OS: NUL is refused on every backend', () => {
+  it('stateDir with a NUL byte is INVALID_OPTIONS', () => {
+    expect(() => new ProcessManager({ stateDir: '/tmp/a\0b' })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining('stateDir') }));
+  });
+
   it.each([
     ['args', { args: ['a\0b', 'c'] }, 'args'],
     ['command', { command: 'ec\0ho' }, 'command'],

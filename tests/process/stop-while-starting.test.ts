@@ -83,3 +83,17 @@ describe('stop() while a restart is starting', () => {
     expect(readFileSync(runs, 'utf8')).toBe('run\n'); // the first attempt only
   });
 });
+
+describe('stop() racing the child\'s own exit', () => {
+  it('settles when the leader has exited but is not reaped yet (a zombie the tree scan skips)', async () => {
+    pm = new ProcessManager();
+    // The window is a few ms wide: tried many times, nearly every run before the fix hung in one.
+    for (let i = 0; i < 40; i++) {
+      const p = pm.spawn({ command: 'sh', args: ['-c', 'echo done'] });
+      await new Promise<void>((resolve) => p.once('output', () => resolve()));
+      const exit = await p.stop();
+      expect(['stopped', 'completed']).toContain(exit.state);
+      expect(p.state).toBe(exit.state);
+    }
+  });
+});
