@@ -3,7 +3,7 @@
  * never end, and trees that outlive their process's exit (one /proc pass for all recent exits).
  */
 import { FOLLOW_DEADLINE_MS, type SoakContext } from './context.js';
-import { scanMarked, type Marked } from './proc-scan.js';
+import { isLive, scanMarked, type Marked } from './proc-scan.js';
 import type { Tracked } from './tracker.js';
 
 /** Ends the host did not ask for: the leader exited (or was killed) by itself, or a crash loop. */
@@ -13,6 +13,7 @@ export class PeriodicChecks {
   #scanned = new Set<Tracked>();
   /** Pids already reported, so that one survivor is one finding. */
   #reported = new Set<number>();
+  #knownSurvivors = new Set<number>();
 
   constructor(
     private readonly ctx: SoakContext,
@@ -26,19 +27,40 @@ export class PeriodicChecks {
       for (const s of t.stops) {
         if (s.settled || s.flagged || now < s.deadline) continue;
         s.flagged = true;
-        const detail = `${s.what} (op #${s.op}, issued in state ${s.stateAtCall}) has not settled after its deadline; now ${t.p.state}`;
+        const detail = `${s.what} (op #${s.op}, issued in state ${s.stateAtCall}) has not settled after its deadline; now ${t.p.state} (pid ${t.pid()}); history: ${t.history.join(' | ')}`;
         if (s.stateAtCall === 'starting') findings.knownBug('stop-while-starting-lost', `${t.plan.kind} ${t.p.id}: ${detail}`, t.idx);
-        else findings.violation('stop-hung', `${t.plan.kind} ${t.p.id}: ${detail}`, t.idx);
+        else if (t.stuckKnown) continue; // counted once per process
+        else if (!this.stuckWithNothingAlive(t, detail)) findings.violation('stop-hung', `${t.plan.kind} ${t.p.id}: ${detail}`, t.idx);
       }
       if (t.live && t.p.state !== t.state) findings.violation('state-getter', `p.state ${t.p.state}, last state event ${t.state}`, t.idx);
     }
     for (const f of this.ctx.followers) {
-      if (!f.done && f.t.exit && now - f.t.exitedAt > FOLLOW_DEADLINE_MS) {
+      if (!f.done && !f.t.stuckKnown && f.t.exit && now - f.t.exitedAt > FOLLOW_DEADLINE_MS) {
         f.done = true; // reported once
         findings.violation('follow-hung', `a follower of ${f.t.p.id} has not ended ${FOLLOW_DEADLINE_MS} ms after the exit`, f.t.idx);
       }
     }
     this.scanTrees();
+  }
+
+  /** Pids reported as known survivors (setsid-daemon-outlived-leader). */
+  get knownSurvivors(): ReadonlySet<number> {
+    return this.#knownSurvivors;
+  }
+
+  /**
+   * A process that does not end although neither its leader (a zombie counts as dead) nor anything
+   * carrying its tree's marker is alive is the known stop-racing-own-exit-lost: counted (once per
+   * process) and marked, so that what waits on it is not blamed twice.
+   */
+  stuckWithNothingAlive(t: Tracked, detail: string): boolean {
+    if (t.stuckKnown) return true;
+    const pid = t.pid();
+    if (t.p.state !== 'stopping' || (pid !== undefined && isLive(pid))) return false;
+    if ((scanMarked('PROCWARD_TREE', new Set([t.p.id]), this.notBeforeTicks).get(t.p.id) ?? []).length > 0) return false;
+    t.stuckKnown = true;
+    this.ctx.findings.knownBug('stop-racing-own-exit-lost', `${t.plan.kind} ${t.p.id}: ${detail}; nothing of its tree is alive`, t.idx);
+    return true;
   }
 
   /** Nothing of a tree is alive once its process has exited (its stop resolved, or it ended by itself). */
@@ -75,6 +97,7 @@ export class PeriodicChecks {
     const list = alive.map((m) => `${m.pid} (sid ${m.sid}, pgid ${m.pgid}, ppid ${m.ppid}, ${m.state}) ${m.cmd}`).join('; ');
     const detail = `${t.plan.kind} ${t.p.id} ended ${ended}/${reason} (leader ${leader}) but ${alive.length} of its tree live on: ${list}`;
     if (OWN_ENDS.has(reason) && escaped && (t.plan.expect.tree === 'setsid' || t.plan.expect.tree === 'daemon')) {
+      for (const m of alive) this.#knownSurvivors.add(m.pid);
       this.ctx.findings.knownBug('setsid-daemon-outlived-leader', detail, t.idx);
     } else {
       this.ctx.findings.violation('tree-outlived-exit', detail, t.idx);

@@ -51,6 +51,17 @@ export function scanMarked(name: string, values: ReadonlySet<string>, notBeforeT
   return found;
 }
 
+/** Whether a pid names a live process (not a zombie). */
+export function isLive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
 export function killAll(list: readonly Marked[]): void {
   for (const m of list) {
     try {

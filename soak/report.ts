@@ -9,6 +9,8 @@ export interface RunFacts {
   ops: number;
   shutdownMs: number;
   leftAlive: number;
+  /** Of those, the known survivors a hung shutdown() did not sweep. */
+  leftKnown: number;
   tracePath: string | undefined;
   slowest: { ms: number; cpuMs: number; op: number; name: string };
 }
@@ -48,7 +50,7 @@ error codes   ${counts(ctx.codeCounts) || 'none'}
 event loop    delay p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms
 worst stall   ${w.ms} ms wall clock at ${w.atMs} ms (op #${w.op}; the host on CPU ${w.cpuMs} ms of it); most CPU in one stall ${wb.cpuMs} ms (${wb.ms} ms wall, op #${wb.op}); limit ${stalls.limitMs} ms of the host's own CPU; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}
 slowest op    ${facts.slowest.name} #${facts.slowest.op}: ${facts.slowest.ms} ms synchronous (${facts.slowest.cpuMs} ms CPU)
-after shutdown ${facts.leftAlive} processes carrying the manager's marker alive`);
+after shutdown ${facts.leftAlive} processes carrying the manager's marker alive${facts.leftKnown ? ` (${facts.leftKnown} known survivors a hung shutdown() did not sweep)` : ''}`);
   const known = [...findings.known.entries()];
   console.log(`known bugs    ${known.length === 0 ? 'none seen' : known.map(([k, l]) => `${k} ×${l.length}`).join(', ')}`);
   for (const [bug, list] of known) {

@@ -22,8 +22,11 @@ import { Tracked } from './tracker.js';
 /** Live processes the manager accepts; beyond it spawn throws LIMIT_REACHED (an expected answer). */
 const MAX_LIVE = 100;
 const CHECK_EVERY_MS = 250;
-/** shutdown() stops everything with grace ≤ 300 ms and killTimeoutMs 3 s: a minute means it hangs. */
-const SHUTDOWN_DEADLINE_MS = 60_000;
+/**
+ * shutdown() stops everything with grace ≤ 300 ms and killTimeoutMs 3 s: 20 s means it hangs. Longer
+ * than STOP_DEADLINE_MS, so that the checks meanwhile judge the stops still pending.
+ */
+const SHUTDOWN_DEADLINE_MS = 20_000;
 /** How long the ops loop waits between operations, at most (drawn from the PRNG). */
 const MAX_GAP_MS = 14;
 /** How long after a stopAll/stopScope/shutdown begins its stops scan (grace ≤ 300 ms, then SIGKILL and the wait). */
@@ -100,19 +103,32 @@ ctx.stopsOfMany.push(findings.elapsedMs);
 const shutdownStart = performance.now();
 const shutdown = await Promise.race([ctx.async('shutdown', [], () => pm.shutdown()).then(() => 'done' as const), sleep(SHUTDOWN_DEADLINE_MS).then(() => 'hung' as const)]);
 const shutdownMs = Math.round(performance.now() - shutdownStart);
-if (shutdown === 'hung') findings.violation('shutdown-hung', `shutdown() has not resolved after ${SHUTDOWN_DEADLINE_MS} ms; ${pm.liveCount} live`);
+if (shutdown === 'hung') {
+  // A process stuck in a known bug holds shutdown() before its sweep: known too, if that is all.
+  const live = ctx.tracked.filter((t) => !t.exit);
+  const unknown = live.filter((t) => !checks.stuckWithNothingAlive(t, `shutdown() waits on it; history: ${t.history.join(' | ')}`));
+  if (unknown.length > 0 || live.length === 0) {
+    findings.violation('shutdown-hung', `shutdown() has not resolved after ${SHUTDOWN_DEADLINE_MS} ms; ${pm.liveCount} live: ${unknown.map((t) => `#${t.idx} ${t.plan.kind} ${t.p.state}`).join(', ')}`);
+  }
+}
+const stuck = ctx.tracked.filter((t) => t.stuckKnown);
 
 // Everything is over: every process exited, every stop and follower settled.
 for (let i = 0; i < 100 && (ctx.tracked.some((t) => t.stops.some((s) => !s.settled)) || ctx.followers.some((f) => !f.done)); i++) await sleep(20);
 for (const t of ctx.tracked) {
-  if (!t.exit) findings.violation('alive-after-shutdown', `${t.plan.kind} ${t.p.id} is ${t.p.state} after shutdown()`, t.idx);
-  for (const s of t.stops) if (!s.settled && !s.flagged) findings.violation('stop-hung', `${s.what} (op #${s.op}) never settled, not even after shutdown()`, t.idx);
+  if (!t.exit && !t.stuckKnown) findings.violation('alive-after-shutdown', `${t.plan.kind} ${t.p.id} is ${t.p.state} after shutdown(); history: ${t.history.join(' | ')}`, t.idx);
+  for (const s of t.stops) if (!s.settled && !s.flagged && !t.stuckKnown) findings.violation('stop-hung', `${s.what} (op #${s.op}) never settled, not even after shutdown()`, t.idx);
 }
-for (const f of ctx.followers) if (!f.done) findings.violation('follow-hung', `a follower of ${f.t.p.id} never ended`, f.t.idx);
-if (pm.liveCount !== 0) findings.violation('live-count', `liveCount ${pm.liveCount} after shutdown()`);
+for (const f of ctx.followers) if (!f.done && !f.t.stuckKnown) findings.violation('follow-hung', `a follower of ${f.t.p.id} never ended`, f.t.idx);
+if (pm.liveCount !== stuck.length) findings.violation('live-count', `liveCount ${pm.liveCount} after shutdown() (${stuck.length} stuck in a known bug)`);
 checks.run();
 const left = scanMarked('PROCWARD_MANAGER', new Set([pm.id]), notBefore).get(pm.id) ?? [];
-for (const m of left) findings.violation('alive-after-shutdown', `pid ${m.pid} (sid ${m.sid}, ppid ${m.ppid}, ${m.state}) carries PROCWARD_MANAGER=${pm.id}: ${m.cmd}`);
+// A hung shutdown() never ran its sweep: the known survivors it would have swept are the known bugs' doing.
+const unswept = shutdown === 'hung' && stuck.length > 0 ? left.filter((m) => checks.knownSurvivors.has(m.pid)) : [];
+if (unswept.length > 0) findings.knownBug('stop-racing-own-exit-lost', `${unswept.length} known survivors left unswept: shutdown() hung on ${stuck.length} stuck process(es)`);
+for (const m of left) {
+  if (!unswept.includes(m)) findings.violation('alive-after-shutdown', `pid ${m.pid} (sid ${m.sid}, ppid ${m.ppid}, ${m.state}) carries PROCWARD_MANAGER=${pm.id}: ${m.cmd}`);
+}
 killAll(left); // leave the machine clean whatever the verdict
 await sleep(100); // late rejections
 clearInterval(checker);
@@ -129,5 +145,5 @@ if (findings.violations.length > 0) {
   tracePath = join(tmpdir(), `procward-soak-${seed}-${process.pid}.trace`);
   writeFileSync(tracePath, ctx.trace.join('\n') + '\n');
 }
-printReport(ctx, findings, stalls, { seconds: config.seconds, ops, shutdownMs, leftAlive: left.length, tracePath, slowest });
+printReport(ctx, findings, stalls, { seconds: config.seconds, ops, shutdownMs, leftAlive: left.length, leftKnown: unswept.length, tracePath, slowest });
 process.exit(findings.violations.length > 0 ? 1 : 0);

@@ -9,6 +9,8 @@ import { exitProblems } from './exit-rules.js';
 import type { Findings } from './findings.js';
 import type { Planned } from './kinds.js';
 
+/** Transitions and events kept per process for a report. */
+const HISTORY = 40;
 /** Most of a shell's output kept for the marker check. */
 const SHELL_TEXT_CAP = 1 << 20;
 
@@ -43,6 +45,10 @@ export class Tracked {
   /** Shell markers (the number each `echo $((…))` prints), typed while the shell ran, before `exit`. */
   readonly markers: string[] = [];
   exitSent = false;
+  /** Stuck in a known bug (stop-racing-own-exit-lost): it will never exit, and what waits on it never ends. */
+  stuckKnown = false;
+  /** The latest transitions and attempt ends, for a report about this process. */
+  readonly history: string[] = [];
   /** Something was typed into this terminal: the line discipline echoes it, so the count of `out` is off. */
   typed = false;
   shellText = '';
@@ -64,6 +70,9 @@ export class Tracked {
     this.pid = () => p.pid;
     p.on('state', (c) => this.#onState(c));
     p.on('output', (c) => this.#onOutput(c));
+    p.on('restart', (r) => this.#note(`restart ${JSON.stringify(r.previous)} in ${r.delayMs} ms`));
+    p.on('orphans', (o) => this.#note(`orphans ${JSON.stringify(o)}`));
+    p.on('idle', (i) => this.#note(`idle ${JSON.stringify(i)}`));
     p.on('restart', (r) => this.#onAttemptEnd(r.previous.code, r.previous.signal, `attempt ${r.previous.attempt}`, true));
     p.on('exit', (e) => this.#onExit(e));
     p.on('error', (e) => this.checkError(e, 'an error event'));
@@ -94,8 +103,14 @@ export class Tracked {
     return true;
   }
 
+  #note(what: string): void {
+    this.history.push(`${this.findings.elapsedMs}ms ${what}`);
+    if (this.history.length > HISTORY) this.history.shift();
+  }
+
   #onState(c: StateChange): void {
     this.transitions++;
+    this.#note(`${c.from}→${c.to} (${c.reason})`);
     if (this.exit) this.#violate('state-after-exit', `${c.from} → ${c.to} (${c.reason}) after exit`);
     if (c.from !== this.state) this.#violate('state-from', `state event from ${c.from}, but the last state was ${this.state}`);
     if (!canTransition(c.from, c.to)) this.#violate('illegal-transition', `${c.from} → ${c.to} (${c.reason})`);
