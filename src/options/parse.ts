@@ -11,12 +11,14 @@ import { InvalidOptionsError, type OptionIssue } from '../errors/procward-error.
  */
 export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
   let own: unknown;
+  const unreadable: OptionIssue[] = [];
   try {
-    own = ownCopy(input ?? {}, 0, '');
+    own = ownCopy(input ?? {}, 0, '', unreadable);
   } catch (err) {
-    if (err instanceof Unreadable) throw new InvalidOptionsError(what, [{ path: err.path, message: err.message }]);
     throw new InvalidOptionsError(what, [{ path: '', message: `reading the options failed: ${messageOf(err)}` }]);
   }
+  // Every property that could not be read is named, not only the first.
+  if (unreadable.length > 0) throw new InvalidOptionsError(what, unreadable);
   let result: ReturnType<S['safeParse']>;
   try {
     result = schema.safeParse(own) as ReturnType<S['safeParse']>;
@@ -24,21 +26,11 @@ export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, wha
     // A schema's own check or message threw on a value nobody foresaw: still the caller's bad input.
     throw new InvalidOptionsError(what, [{ path: '', message: `the options could not be checked: ${messageOf(err)}` }]);
   }
-  if (result.success) return ownCopy(result.data, 0, '') as z.output<S>;
+  if (result.success) return ownCopy(result.data, 0, '', []) as z.output<S>;
   throw new InvalidOptionsError(what, result.error.issues.flatMap((i) => describeIssue(schema, i)));
 }
 
 const MAX_DEPTH = 32;
-
-/** A property that could not be read as an option, with where it is. */
-class Unreadable extends Error {
-  constructor(
-    readonly path: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 function messageOf(err: unknown): string {
   try {
@@ -54,27 +46,29 @@ function messageOf(err: unknown): string {
  * Date, a Map, an object of a host class, whose inherited getters would otherwise be read as
  * options) is refused where it stands.
  */
-function ownCopy(value: unknown, depth: number, path: string): unknown {
+function ownCopy(value: unknown, depth: number, path: string, issues: OptionIssue[]): unknown {
   if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return value;
   if (Array.isArray(value)) {
     const out: unknown[] = [];
-    for (let i = 0; i < value.length; i++) out.push(Object.hasOwn(value, i) ? ownCopy(read(value, i, path), depth + 1, join(path, i)) : undefined);
+    for (let i = 0; i < value.length; i++) out.push(Object.hasOwn(value, i) ? ownCopy(read(value, i, path, issues), depth + 1, join(path, i), issues) : undefined);
     return out;
   }
   if (value instanceof AbortSignal) return value;
   if (!isPlain(value)) {
-    throw new Unreadable(path, `${path || 'the options'} must be a plain object, got ${kindOf(value)}`);
+    issues.push({ path, message: `${path || 'the options'} must be a plain object, got ${kindOf(value)}` });
+    return undefined;
   }
   const out: Record<string, unknown> = Object.create(null);
-  for (const key of Object.keys(value)) out[key] = ownCopy(read(value, key, path), depth + 1, join(path, key));
+  for (const key of Object.keys(value)) out[key] = ownCopy(read(value, key, path, issues), depth + 1, join(path, key), issues);
   return out;
 }
 
-function read(obj: object, key: string | number, path: string): unknown {
+function read(obj: object, key: string | number, path: string, issues: OptionIssue[]): unknown {
   try {
     return (obj as Record<string | number, unknown>)[key];
   } catch (err) {
-    throw new Unreadable(join(path, key), `reading ${join(path, key)} threw: ${messageOf(err)}`);
+    issues.push({ path: join(path, key), message: `reading ${join(path, key)} threw: ${messageOf(err)}` });
+    return undefined;
   }
 }
 

@@ -1,19 +1,32 @@
+import { z } from 'zod';
 import { SafeEmitter } from '../events/safe-emitter.js';
+import { parseOptions } from '../options/parse.js';
+import { describe } from '../options/values.js';
 import { terminalLine } from './terminal-line.js';
 
 const NEWLINE = 0x0a;
 const CR = 0x0d;
 const EXCERPT_CHARS = 200;
+/** Large enough for any real agent message (a whole file read back), small enough to bound memory. */
+const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
 
-export interface JsonLinesOptions {
+export const JsonLinesOptionsSchema = z.strictObject({
   /**
    * A line longer than this is skipped and reported as `overflow`; parsing goes on with the next
-   * line, so one huge line cannot end a session or exhaust memory. @default 64 MiB
+   * line, so one huge line cannot end a session or exhaust memory. A whole number of bytes, at
+   * least 1: NaN, Infinity or a string would silently remove the bound (every comparison with NaN
+   * is false), so they are refused. @default 64 MiB
    */
-  maxLineBytes?: number;
+  maxLineBytes: z
+    .number({ error: (issue) => `maxLineBytes must be a number of bytes, got ${describe(issue.input)}` })
+    .int('maxLineBytes must be a whole number of bytes')
+    .positive('maxLineBytes must be at least 1')
+    .optional(),
   /** Remove terminal control sequences and carriage-return redraws first (output of a PTY). @default false */
-  terminal?: boolean;
-}
+  terminal: z.boolean().optional(),
+});
+
+export type JsonLinesOptions = z.input<typeof JsonLinesOptionsSchema>;
 
 /** A parsed line. */
 export interface JsonValue<T = unknown> {
@@ -70,10 +83,12 @@ export class JsonLinesParser extends SafeEmitter<JsonLinesEvents> {
   #offset = 0;
   #ended = false;
 
+  /** Throws INVALID_OPTIONS (naming the field) for options that are not JsonLinesOptionsSchema's. */
   constructor(options: JsonLinesOptions = {}) {
     super();
-    this.#max = options.maxLineBytes ?? 64 * 1024 * 1024;
-    this.#terminal = options.terminal ?? false;
+    const o = parseOptions(JsonLinesOptionsSchema, options, 'JsonLinesParser options');
+    this.#max = o.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    this.#terminal = o.terminal ?? false;
   }
 
   /** Lines completed so far (blank and invalid lines included). */

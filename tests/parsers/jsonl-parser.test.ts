@@ -66,6 +66,29 @@ describe('JsonLinesParser', () => {
     }
   });
 
+  // NaN compares false with everything, so `pending + n > NaN` never held and the bound was gone.
+  it.each([
+    ['NaN', Number.NaN, 'maxLineBytes must be a number'],
+    ['0', 0, 'maxLineBytes must be at least 1'],
+    ['-1', -1, 'maxLineBytes must be at least 1'],
+    ['Infinity', Number.POSITIVE_INFINITY, 'maxLineBytes must be a number'],
+    ['1.5', 1.5, 'maxLineBytes must be a whole number'],
+    ["'10' (a string)", '10', 'maxLineBytes must be a number'],
+  ])('refuses maxLineBytes %s with INVALID_OPTIONS naming it', (_name, maxLineBytes, hint) => {
+    expect(() => new JsonLinesParser({ maxLineBytes } as JsonLinesOptions)).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining(hint) }),
+    );
+  });
+
+  it('refuses an unknown option, naming the nearest known one', () => {
+    expect(() => new JsonLinesParser({ maxLine: 10 } as JsonLinesOptions)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining('did you mean "maxLineBytes"') }));
+  });
+
+  it('keeps the bound it is given: a line of maxLineBytes + 1 overflows, one of maxLineBytes parses', () => {
+    expect(run(['"12345678"\n'], { maxLineBytes: 10 })).toEqual([{ kind: 'value', value: '12345678', line: 1, offset: 0 }]);
+    expect(run(['"123456789"\n'], { maxLineBytes: 10 })).toEqual([{ kind: 'overflow', line: 1, offset: 0, bytes: 11 }]);
+  });
+
   it('cleans PTY output when asked', () => {
     const items = run(['\x1b[32m{"type":"x"}\x1b[0m\r\n\r\n'], { terminal: true });
     expect(items).toEqual([{ kind: 'value', value: { type: 'x' }, line: 1, offset: 0 }]);
