@@ -72,7 +72,8 @@ function read(obj: object, key: string | number, path: string, issues: OptionIss
   }
 }
 
-const join = (path: string, key: string | number): string => (path ? `${path}.${key}` : String(key));
+// An empty key is shown as [""], so that it is not mistaken for the options object itself.
+const join = (path: string, key: string | number): string => (key === '' ? `${path}[""]` : path ? `${path}.${key}` : String(key));
 
 function kindOf(value: object): string {
   let name: unknown;
