@@ -452,7 +452,7 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
     const pending = this.#pendingStop;
     if (pending) {
       this.#pendingStop = undefined;
-      void this.#stopTree(pending).catch(() => {});
+      this.#stopTree(pending).catch((err: unknown) => this.#internalFailure('stop', err));
     }
   }
 

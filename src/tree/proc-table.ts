@@ -153,14 +153,18 @@ export function environHas(pid: number, needle: Buffer): boolean {
  * read its environment).
  */
 export function environHasAll(pid: number, needles: readonly Buffer[]): boolean {
-  if (!HAS_PROC) return false;
-  let env: Buffer;
+  const env = readEnviron(pid);
+  return env !== undefined && needles.every((needle) => hasEntry(env, needle));
+}
+
+/** /proc/<pid>/environ, or undefined (no /proc, no such process, not ours to read). */
+function readEnviron(pid: number): Buffer | undefined {
+  if (!HAS_PROC) return undefined;
   try {
-    env = readFileSync(`/proc/${pid}/environ`);
+    return readFileSync(`/proc/${pid}/environ`);
   } catch {
-    return false;
+    return undefined;
   }
-  return needles.every((needle) => hasEntry(env, needle));
 }
 
 function hasEntry(env: Buffer, needle: Buffer): boolean {
@@ -173,13 +177,8 @@ function hasEntry(env: Buffer, needle: Buffer): boolean {
  * process, not readable).
  */
 export function environValue(pid: number, name: string): string | undefined {
-  if (!HAS_PROC) return undefined;
-  let env: Buffer;
-  try {
-    env = readFileSync(`/proc/${pid}/environ`);
-  } catch {
-    return undefined;
-  }
+  const env = readEnviron(pid);
+  if (!env) return undefined;
   const prefix = Buffer.from(`${name}=`);
   for (let at = env.indexOf(prefix); at >= 0; at = env.indexOf(prefix, at + 1)) {
     if (at > 0 && env[at - 1] !== 0) continue; // the name inside another entry's value

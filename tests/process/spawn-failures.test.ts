@@ -3,24 +3,16 @@
  * delivered after the caller of spawn() could attach its listeners — and never a throw out of
  * spawn(), an unhandled rejection, or a process left in `starting`.
  */
-import { execFileSync } from 'node:child_process';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ProcessManager, type ProcwardError, type SpawnFailedError, type SpawnOptions } from '../../src/index.js';
+import { tmuxTestSocket } from '../helpers/tmux.js';
 
-const socket = `procward-spawnfail-${process.pid}`;
+const socket = tmuxTestSocket('spawnfail');
 let pm: ProcessManager | undefined;
 afterEach(async () => {
   await pm?.shutdown();
   pm = undefined;
 });
-afterAll(() => {
-  try {
-    execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
-  } catch {
-    /* no server: nothing to clean */
-  }
-});
-
 const BACKENDS: [string, Partial<SpawnOptions>][] = [
   ['pipes', {}],
   ['pty', { pty: true }],

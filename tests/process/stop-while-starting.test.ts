@@ -2,15 +2,15 @@
  * A stop in any non-terminal state wins, `starting` included: the child is not started, or is
  * stopped as soon as it exists, and the record says `stopped` with the reason.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ProcessManager, type ProcessExit, type SpawnOptions } from '../../src/index.js';
 import { isAlive } from '../helpers/proc.js';
+import { tmuxTestSocket } from '../helpers/tmux.js';
 
-const socket = `procward-startstop-${process.pid}`;
+const socket = tmuxTestSocket('startstop');
 let pm: ProcessManager | undefined;
 const dirs: string[] = [];
 afterEach(async () => {
@@ -18,14 +18,6 @@ afterEach(async () => {
   pm = undefined;
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-afterAll(() => {
-  try {
-    execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
-  } catch {
-    /* no server: nothing to clean */
-  }
-});
-
 const BACKENDS: [string, Partial<SpawnOptions>][] = [
   ['pipes', {}],
   ['pty', { pty: true }],

@@ -1,23 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProcessManager, type SpawnOptions } from '../../src/index.js';
+import { tmuxTestSocket } from '../helpers/tmux.js';
 
-const SOCKET = `procward-env-test-${process.pid}`;
+const SOCKET = tmuxTestSocket('env-test');
 let pm: ProcessManager;
 afterEach(async () => {
   await pm?.shutdown();
 });
-afterAll(() => {
-  try {
-    execFileSync('tmux', ['-L', SOCKET, 'kill-server'], { stdio: 'ignore' });
-  } catch {
-    /* no server left */
-  }
-  rmSync(join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid!()}`, SOCKET), { force: true });
-});
-
 /** Runs a command to its end and returns its output, with the terminal's \r\n made \n. */
 async function outputOf(options: SpawnOptions): Promise<string> {
   const p = pm.spawn(options);

@@ -1,24 +1,13 @@
-import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULTS, ProcessManager, type ManagedProcess, type ManagerOptions, type SpawnOptions } from '../../src/index.js';
 import { fixture, isAlive, waitFor } from '../helpers/proc.js';
+import { tmuxTestSocket } from '../helpers/tmux.js';
 
-const SOCKET = `procward-stop-test-${process.pid}`;
+const SOCKET = tmuxTestSocket('stop-test');
 let pm: ProcessManager;
 afterEach(async () => {
   await pm?.shutdown();
 });
-afterAll(() => {
-  try {
-    execFileSync('tmux', ['-L', SOCKET, 'kill-server'], { stdio: 'ignore' });
-  } catch {
-    /* no server left */
-  }
-  rmSync(join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid!()}`, SOCKET), { force: true });
-});
-
 const text = (p: ManagedProcess) => p.output.read().data.toString();
 const SHELL = { command: 'bash', args: ['--norc', '--noprofile', '-i'], env: { PS1: 'READY> ' } };
 

@@ -6,11 +6,12 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ProcessManager, type ManagedProcess, type SpawnOptions } from '../../src/index.js';
 import { inheritableFds } from '../../src/spawn/inheritable-fds.js';
 import { isAlive, waitFor } from '../helpers/proc.js';
+import { tmuxTestSocket } from '../helpers/tmux.js';
 
 // A child's view of its own descriptors: the shell execs ls on its own /proc entry, so ls lists what
 // the child inherited (and the directory it has open to read it).
 const LIST_FDS = 'exec ls -l /proc/$$/fd';
-const SOCKET = `procward-fds-test-${process.pid}`;
+const SOCKET = tmuxTestSocket('fds-test');
 const O_CLOEXEC = 0o2000000;
 
 let pm: ProcessManager | undefined;
@@ -22,12 +23,6 @@ afterEach(async () => {
   await waitFor(() => inheritableFds().length === 0, 'every master to be closed');
 });
 afterAll(() => {
-  try {
-    execFileSync('tmux', ['-L', SOCKET, 'kill-server'], { stdio: 'ignore' });
-  } catch {
-    /* no server left */
-  }
-  rmSync(join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid!()}`, SOCKET), { force: true });
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
