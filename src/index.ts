@@ -154,5 +154,5 @@ export {
   type Survivor,
 } from './errors/procward-error.js';
 export { PtyUnavailableError, type PtyUnavailableReason } from './errors/pty-unavailable-error.js';
-export { AgentResultError, AgentExitError, AgentStoppedError, SessionBusyError, SessionNotFoundError } from './errors/agent-errors.js';
+export { AgentResultError, AgentExitError, AgentStoppedError, SessionBusyError, SessionNotFoundError } from './agents/agent-errors.js';
 export { TREE_ENV, MANAGER_ENV } from './tree/process-tree.js';

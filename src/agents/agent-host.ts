@@ -1,4 +1,4 @@
-import { SessionBusyError, SessionNotFoundError } from '../errors/agent-errors.js';
+import { SessionBusyError, SessionNotFoundError } from './agent-errors.js';
 import { InvalidOptionsError } from '../errors/procward-error.js';
 import { parseOptions, type SpawnOptions, type StopOptions } from '../options/schemas.js';
 import type { ManagedProcess } from '../process/managed-process.js';

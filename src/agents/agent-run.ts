@@ -1,4 +1,4 @@
-import { AgentExitError, AgentResultError, AgentStoppedError } from '../errors/agent-errors.js';
+import { AgentExitError, AgentResultError, AgentStoppedError } from './agent-errors.js';
 import { ProcwardError, SpawnFailedError } from '../errors/procward-error.js';
 import { SafeEmitter } from '../events/safe-emitter.js';
 import { deferred, handled } from '../internal/deferred.js';

@@ -1,8 +1,8 @@
-import type { AgentResult } from '../agents/agent-events.js';
+import { ErrorCode } from '../errors/codes.js';
+import { ProcwardError } from '../errors/procward-error.js';
 import type { ProcessExit } from '../process/types.js';
 import type { StopReason } from '../state-machine/states.js';
-import { ErrorCode } from './codes.js';
-import { ProcwardError } from './procward-error.js';
+import type { AgentResult } from './agent-events.js';
 
 const TEXT_IN_MESSAGE = 500;
 
