@@ -1,6 +1,6 @@
 import type { PaneIds } from './pane-ids.js';
 import { commandSequence } from './tmux-argv.js';
-import type { TmuxCapture } from './tmux-child.js';
+import type { TmuxCapture } from './tmux-handle.js';
 import { sendKeysArgv } from './tmux-input.js';
 import { runTmux } from './tmux-runner.js';
 

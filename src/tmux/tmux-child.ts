@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { basename, resolve } from 'node:path';
-import type { Writable } from 'node:stream';
-import type { ChildEvents, ChildHandle } from '../spawn/child-handle.js';
+import type { ChildEvents } from '../spawn/child-handle.js';
 import { preflightSpawn } from '../spawn/preflight.js';
 import { SUBSCRIBE } from './control-client.js';
 import { IDS_FORMAT, firstChildPid, parsePaneIds } from './pane-ids.js';
 import { trampolineArgv, writeEnvFile } from './trampoline.js';
 import { checkName, checkSize, commandSequence, literalFormat } from './tmux-argv.js';
+import type { TmuxChildHandle } from './tmux-handle.js';
 import { TmuxPane } from './tmux-pane.js';
 import { DEFAULT_SOCKET, findTmux, runTmux, versionProblem } from './tmux-runner.js';
 
@@ -32,26 +32,6 @@ export interface TmuxSpawnOptions {
    * @default 'procward'
    */
   socket?: string;
-}
-
-/** The screen as tmux has it. */
-export interface TmuxCapture {
-  /** One string per row of the visible screen, trailing spaces trimmed. */
-  lines: string[];
-  /** Zero-based column and row. */
-  cursor: { x: number; y: number };
-}
-
-export interface TmuxChildHandle extends ChildHandle {
-  /** Keystrokes: each write is typed into the pane byte for byte; end() types Ctrl-D. */
-  readonly input: Writable;
-  readonly session: string;
-  readonly socket: string;
-  readonly terminalSize: { cols: number; rows: number };
-  resize(cols: number, rows: number): void;
-  capture(): Promise<TmuxCapture>;
-  /** SIGHUP to the command, SIGKILL if it stays, then kill-session; resolves when the session is gone. */
-  kill(): Promise<void>;
 }
 
 /**

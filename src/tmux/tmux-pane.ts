@@ -7,7 +7,7 @@ import { PaneCommands } from './pane-commands.js';
 import { PaneEvents } from './pane-events.js';
 import { parsePaneIds, pidExists, signalName, type PaneIds } from './pane-ids.js';
 import { checkSize, commandSequence } from './tmux-argv.js';
-import type { TmuxCapture, TmuxChildHandle } from './tmux-child.js';
+import type { TmuxCapture, TmuxChildHandle } from './tmux-handle.js';
 import { TmuxInput } from './tmux-input.js';
 
 /**

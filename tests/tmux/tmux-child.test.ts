@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { isProcwardError } from '../../src/errors/procward-error.js';
 import type { ChildEvents } from '../../src/spawn/child-handle.js';
-import { adoptTmuxSession, spawnTmuxChild, type TmuxChildHandle, type TmuxSpawnOptions } from '../../src/tmux/tmux-child.js';
+import { adoptTmuxSession, spawnTmuxChild, type TmuxSpawnOptions } from '../../src/tmux/tmux-child.js';
+import type { TmuxChildHandle } from '../../src/tmux/tmux-handle.js';
 import { FIXTURES, isAlive, waitFor } from '../helpers/proc.js';
 
 const SOCKET = `procward-test-${process.pid}`;
