@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { jsonProblem } from '../options/values.js';
+import { jsonProblem, TMUX_NAME } from '../options/values.js';
 import { PROCWARD_ID } from '../state-dir/process-id.js';
 import { PROCESS_STATES } from '../state-machine/states.js';
-import { TMUX_NAME } from '../tmux/tmux-argv.js';
 
 /*
  * What a ledger entry may hold. recover() kills or adopts processes, deletes spools and talks to

@@ -1,8 +1,7 @@
 import { constants } from 'node:os';
 import { z } from 'zod';
 import { PROCESS_STATES } from '../state-machine/states.js';
-import { describe, durationMs, EnvNameSchema, jsonProblem, osString } from './values.js';
-import { TMUX_NAME } from '../tmux/tmux-argv.js';
+import { describe, durationMs, EnvNameSchema, jsonProblem, osString, TMUX_NAME } from './values.js';
 export { parseOptions } from './parse.js';
 
 const SIGNAL_NAMES = Object.keys(constants.signals) as [string, ...string[]];

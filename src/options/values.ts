@@ -7,6 +7,15 @@ import { z } from 'zod';
  */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/**
+ * A tmux session or socket name that tmux takes literally. tmux rewrites "." and ":" in a session
+ * name (they separate window and pane in a target), reads "=", "$", "@" and "%" at the start of a
+ * target as match and id prefixes, expands "#" in -s, and makes the socket name a file name. A name
+ * made of these characters means the same everywhere. Here rather than in tmux/ because the option
+ * schemas and the ledger check it before any tmux code runs.
+ */
+export const TMUX_NAME = /^[A-Za-z0-9_-]{1,100}$/;
+
 /** A duration in ms that a timer can honour: an integer from `min` to MAX_TIMER_MS. */
 export function durationMs(name: string, min = 0): z.ZodNumber {
   return z

@@ -1,4 +1,5 @@
 import { InvalidOptionsError } from '../errors/procward-error.js';
+import { TMUX_NAME } from '../options/values.js';
 
 /*
  * Every tmux invocation in this folder is an argv array given to execFile or spawn, never a shell
@@ -31,11 +32,6 @@ export function commandSequence(...commands: readonly (readonly string[])[]): st
   }
   return argv;
 }
-
-// tmux rewrites "." and ":" in a session name (they separate window and pane in a target), reads
-// "=", "$", "@" and "%" at the start of a target as match and id prefixes, expands "#" in -s, and
-// makes the socket name a file name. A name made of these characters means the same everywhere.
-export const TMUX_NAME = /^[A-Za-z0-9_-]{1,100}$/;
 
 /** Returns `name` if tmux will take it literally as a session or socket name; throws INVALID_OPTIONS otherwise. */
 export function checkName(name: unknown, option: 'session' | 'socket'): string {
