@@ -1,5 +1,5 @@
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { inheritableFds } from '../spawn/inheritable-fds.js';
+import { inheritableFds } from '../internal/inheritable-fds.js';
 
 /**
  * node-pty 1.2's forked child marks the descriptors it inherited close-on-exec before exec, but

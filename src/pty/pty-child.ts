@@ -2,7 +2,7 @@ import { closeSync, constants as fsConstants, openSync, readSync } from 'node:fs
 import { constants } from 'node:os';
 import { ReadStream } from 'node:tty';
 import type { ChildEvents, ChildHandle } from '../spawn/child-handle.js';
-import { forgetInheritable, holdInheritable } from '../spawn/inheritable-fds.js';
+import { forgetInheritable, holdInheritable } from '../internal/inheritable-fds.js';
 import { errnoFromText } from '../spawn/spawn-error.js';
 import { guardFork } from './fork-guard.js';
 import type { LoadedPty } from './native-pty.js';
@@ -78,7 +78,7 @@ export function spawnPtyChild(o: PtySpawnOptions, on: ChildEvents): ChildHandle 
   }
 
   // The master comes without FD_CLOEXEC (Node cannot set it): children spawned through
-  // child_process get /dev/null in its place until it is closed (spawn/inheritable-fds.ts).
+  // child_process get /dev/null in its place until it is closed (internal/inheritable-fds.ts).
   holdInheritable(term.fd);
 
   // Hold the terminal's slave side open while the leader runs. Without a holder, the master reports

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildEvents, ChildHandle } from './child-handle.js';
-import { shieldStdio } from './inheritable-fds.js';
+import { shieldStdio } from '../internal/inheritable-fds.js';
 
 export interface PipeSpawnOptions {
   command: string;

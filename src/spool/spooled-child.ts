@@ -3,7 +3,7 @@ import { closeSync } from 'node:fs';
 import { isProcwardError } from '../errors/procward-error.js';
 import { guarded } from '../internal/guarded.js';
 import type { ChildEvents, ChildHandle } from '../spawn/child-handle.js';
-import { shieldStdio } from '../spawn/inheritable-fds.js';
+import { shieldStdio } from '../internal/inheritable-fds.js';
 import { isDeadState, readProcEntry } from '../tree/proc-table.js';
 import { readSpool } from './spool-reader.js';
 import { SpoolWriter } from './spool-writer.js';

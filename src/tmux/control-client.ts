@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { shieldStdio } from '../spawn/inheritable-fds.js';
+import { shieldStdio } from '../internal/inheritable-fds.js';
 import { ControlParser } from './control-parser.js';
 import { baseArgs, tmuxEnv } from './tmux-runner.js';
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
-import { shieldStdio } from '../spawn/inheritable-fds.js';
+import { shieldStdio } from '../internal/inheritable-fds.js';
 
 /**
  * The tmux server procward uses unless told otherwise: a socket of its own, so a person's default
@@ -56,7 +56,7 @@ export type TmuxError = Error & { code: 'ETMUX'; stderr: string };
 /**
  * Runs one tmux client to its end: its stdout, its stderr, and an error when it could not be run,
  * failed, or replied more than MAX_REPLY_BYTES. (Not execFile: that takes no stdio, and a client
- * that starts the server hands it its descriptors; see spawn/inheritable-fds.ts.)
+ * that starts the server hands it its descriptors; see internal/inheritable-fds.ts.)
  */
 function execClient(file: string, args: string[]): Promise<{ stdout: string; stderr: string; error: Error | undefined }> {
   return new Promise((resolve) => {

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { uptime } from 'node:os';
-import { shieldStdio } from '../spawn/inheritable-fds.js';
+import { shieldStdio } from '../internal/inheritable-fds.js';
 import { inWindow, type PidWindow } from './pid-window.js';
 
 /** One row of the system's process table: what is needed to walk a tree and tell a pid reuse. */

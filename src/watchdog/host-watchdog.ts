@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { HAS_PROC, readProcEntry } from '../tree/proc-table.js';
 import { PERSIST_ENV } from '../tree/process-tree.js';
-import { shieldStdio } from '../spawn/inheritable-fds.js';
+import { shieldStdio } from '../internal/inheritable-fds.js';
 import { reaperMain, WATCH_SCRIPT } from './watchdog-program.js';
 
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ProcessManager, type ManagedProcess, type SpawnOptions } from '../../src/index.js';
-import { inheritableFds } from '../../src/spawn/inheritable-fds.js';
+import { inheritableFds } from '../../src/internal/inheritable-fds.js';
 import { isAlive, waitFor } from '../helpers/proc.js';
 import { tmuxTestSocket } from '../helpers/tmux.js';
 
