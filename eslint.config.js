@@ -36,10 +36,7 @@ export default defineConfig(
       // host (Node ≥ 15): exactly what the library promises never to do. `void p` states on
       // purpose that a promise's outcome is handled elsewhere, and so does handled(p), which
       // returns `p` after marking its rejection as observed.
-      '@typescript-eslint/no-floating-promises': [
-        'error',
-        { ignoreVoid: true, allowForKnownSafeCalls: [{ from: 'file', name: 'handled', path: 'src/internal/deferred.ts' }] },
-      ],
+      '@typescript-eslint/no-floating-promises': ['error', { ignoreVoid: true, allowForKnownSafeCalls: [{ from: 'file', name: 'handled', path: 'src/internal/deferred.ts' }] }],
       // An async function where a callback's return is ignored (an event listener, a timer, a
       // forEach) rejects into nowhere. Spreading an async result into an object, or testing a
       // promise in an `if`, is always a mistake too.
