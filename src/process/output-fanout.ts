@@ -42,6 +42,11 @@ export class OutputFanout {
     if (this.#sink.wantsLines()) this.#splitter(stream).push(data);
   }
 
+  /** Where the attempt `attempt` of a restarted process begins in the output. */
+  mark(attempt: number): void {
+    this.#buffer.mark(attempt);
+  }
+
   /** An attempt's output ended: each stream's last line goes out, even without its newline. */
   endLines(): void {
     for (const splitter of this.#splitters.values()) splitter.end();

@@ -1,4 +1,4 @@
-import { NotSupportedError, ProcwardError } from '../errors/procward-error.js';
+import { NotFoundError, NotSupportedError, ProcwardError } from '../errors/procward-error.js';
 import { handled } from '../internal/deferred.js';
 import { LedgerKeeper } from '../ledger/ledger-keeper.js';
 import type { LedgerEntry } from '../ledger/ledger-schema.js';
@@ -56,4 +56,18 @@ export class Persistence {
     const r = this.keeper.history(q.id, q.since, q.limit);
     return r && { data: r.data, from: r.from, to: r.to, dropped: r.dropped };
   }
+}
+
+/**
+ * See ProcessManager.history(): the spool when there is one, else what the registry's buffer holds,
+ * else nothing for a process of an earlier host the ledger still knows; NOT_FOUND otherwise.
+ */
+export function readHistory(query: HistoryQuery, persistence: Persistence | undefined, get: (id: string) => ManagedProcess | undefined): ReadResult {
+  const q = Persistence.parseQuery(query);
+  const fromSpool = persistence?.history(q);
+  if (fromSpool) return fromSpool;
+  const p = get(q.id);
+  if (p) return p.output.read({ since: q.since, limit: q.limit });
+  if (persistence?.keeper.known(q.id)) return { data: Buffer.alloc(0), from: q.since ?? 0, to: q.since ?? 0, dropped: 0 };
+  throw new NotFoundError(q.id);
 }

@@ -1,18 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { AgentHost, type AgentSession } from '../agents/agent-host.js';
-import type { AgentAdapter } from '../agents/adapter.js';
-import type { ResumeAgentOptions, SpawnAgentOptions } from '../agents/agent-options.js';
-import type { AgentRun } from '../agents/agent-run.js';
+import { AgentHost } from '../agents/agent-host.js';
 import type { HostLoad } from '../admission/host-load.js';
-import { InvalidOptionsError, LimitReachedError, ListenerError, NotFoundError, ProcwardError, ShuttingDownError, SpawnFailedError, StopFailedError, type Survivor } from '../errors/procward-error.js';
-import { SafeEmitter, warnUnheard } from '../events/safe-emitter.js';
-import { handled } from '../internal/deferred.js';
+import { InvalidOptionsError, LimitReachedError, ListenerError, NotFoundError, ProcwardError, ShuttingDownError, SpawnFailedError } from '../errors/procward-error.js';
+import { warnUnheard } from '../events/safe-emitter.js';
+import { handled, rejecting } from '../internal/deferred.js';
 import { adoptChild } from '../ledger/adopt.js';
 import type { RecoveryReport } from '../ledger/recover.js';
 import { aggregateMetrics, type ManagerMetrics } from '../monitor/aggregate.js';
-import type { ProcessMetrics } from '../monitor/tree-metrics.js';
 import { ListFilterSchema, ManagerOptionsSchema, SpawnOptionsSchema, StopOptionsSchema, parseOptions, type ManagerOptions, type Scope, type SpawnOptions, type StopOptions } from '../options/schemas.js';
-import type { ReadResult } from '../output/output-buffer.js';
+import type { OutputChunk, ReadResult } from '../output/output-buffer.js';
 import { createProcess, type ManagedProcess } from '../process/managed-process.js';
 import type { ProcessControl } from '../process/process-control.js';
 import type { ProcessHooks } from '../process/process-hooks.js';
@@ -21,11 +17,11 @@ import { setprivPath } from '../spawn/death-signal.js';
 import { isTerminal, type StopReason } from '../state-machine/states.js';
 import { startTicksLowerBound } from '../tree/proc-table.js';
 import { sweepManager } from '../tree/process-tree.js';
-import { HostWatchdog } from '../watchdog/host-watchdog.js';
-import type { ManagerEvents } from './manager-events.js';
-import { guardHostExit, releaseHostExit } from './host-exit.js';
+import { AgentAliases } from './agent-aliases.js';
+import { HostGuard } from './host-guard.js';
+import { settleStops } from './stop-many.js';
 import { matches, type ListFilter } from './list-filter.js';
-import { Persistence } from './persistence.js';
+import { Persistence, readHistory, type HistoryQuery } from './persistence.js';
 import { adoptedSpawnOptions, resolveManagerOptions, resolveSpawnOptions, type ParsedSpawnOptions, type ResolvedManagerOptions } from './resolve-options.js';
 import { SpawnQueue } from './spawn-queue.js';
 
@@ -37,7 +33,7 @@ export type { ManagerEvents } from './manager-events.js';
  * nothing running. Agents run through `pm.agents`; persistence (stateDir) through recover() and
  * history().
  */
-export class ProcessManager extends SafeEmitter<ManagerEvents> {
+export class ProcessManager extends AgentAliases {
   /** Carried by every child in PROCWARD_MANAGER. */
   readonly id = randomUUID();
   /** Agent runs and sessions over this manager's processes: `pm.agents.spawn({ agent: 'claude', prompt })`. */
@@ -50,12 +46,9 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
   /** Persisted processes on pipes write their spools themselves; the others' output is spooled here. */
   readonly #spoolsItself = new WeakSet<ManagedProcess>();
   readonly #queue: SpawnQueue;
-  readonly #watchdog: HostWatchdog | undefined;
+  readonly #guard: HostGuard;
   readonly #persistence: Persistence | undefined;
   readonly #hooks: ProcessHooks<ManagedProcess>;
-  readonly #killSync = () => {
-    for (const p of this.#liveProcesses()) this.#controls.get(p)!.killSync();
-  };
   #live = 0;
   #shutdown: Promise<void> | undefined;
   #idle: (() => void)[] = [];
@@ -68,34 +61,25 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
     );
     const keeper = () => this.#persistence?.keeper;
     this.#hooks = {
-      state: (p, change) => {
-        keeper()?.changed();
-        this.emit('state', p, change);
+      event: (p, event, ...args) => {
+        if (event === 'exit') return this.#onExit(p, args[0] as ProcessExit);
+        if (event === 'error') return this.#emitError(args[0] as ProcwardError, p);
+        if (event === 'state') keeper()?.changed();
+        else if (event === 'output' && !this.#spoolsItself.has(p)) keeper()?.output(p, (args[0] as OutputChunk).data);
+        // Every other event goes on as it came, the process first (ManagerEvents mirrors ProcessEvents).
+        (this.emit as (e: string, ...a: unknown[]) => boolean)(event, p, ...args);
       },
-      output: (p, chunk) => {
-        if (!this.#spoolsItself.has(p)) keeper()?.output(p, chunk.data);
-        this.emit('output', p, chunk);
-      },
-      line: (p, line) => this.emit('line', p, line),
       wantsLines: () => this.listenerCount('line') > 0,
-      exit: (p, exit) => this.#onExit(p, exit),
-      error: (p, error) => this.#emitError(error, p),
-      orphans: (p, found) => this.emit('orphans', p, found),
-      metrics: (p, metrics) => this.emit('metrics', p, metrics),
-      cpuHigh: (p, high) => this.emit('cpu-high', p, high),
-      idle: (p, idle) => this.emit('idle', p, idle),
-      restart: (p, restart) => this.emit('restart', p, restart),
       leader: (p, pid, running) => {
         if (running) keeper()?.leader(p, pid);
-        // A persisted process is the one the watchdog must spare.
-        if (p.persist) return;
-        if (running) this.#watchdog?.guard(pid);
-        else this.#watchdog?.release(pid);
+        this.#guard.leader(pid, running, p.persist);
       },
     };
     const o = this.#opts;
     if (o.stateDir) this.#persistence = new Persistence({ ...o, stateDir: o.stateDir }, this.id, () => this.#processes.values(), (err) => this.#emitError(err));
-    if (this.#opts.watchdog && HostWatchdog.supported) this.#watchdog = new HostWatchdog(this.id, this.#createdTicks);
+    this.#guard = new HostGuard(this.id, this.#createdTicks, o, () => {
+      for (const p of this.#liveProcesses()) this.#controls.get(p)!.killSync();
+    });
     this.agents = new AgentHost((o) => {
       const process = this.spawn(o);
       return { process, control: this.#controls.get(process)! };
@@ -109,7 +93,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
 
   /** Pid of the watchdog that kills this manager's trees if the host dies (started with the first process). */
   get watchdogPid(): number | undefined {
-    return this.#watchdog?.pid;
+    return this.#guard.watchdogPid;
   }
 
   /** The admission gate's view of the host (manager option `admission`), else undefined. */
@@ -146,44 +130,9 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
     if (resolved.persist && !resolved.pty) this.#spoolsItself.add(made.process);
     this.#processes.set(id, made.process);
     this.#controls.set(made.process, made.control);
-    if (++this.#live === 1 && this.#opts.killOnHostExit) guardHostExit(this.#killSync);
+    this.#guard.live(++this.#live);
     this.emit('spawn', made.process);
     return made;
-  }
-
-  /** @deprecated Use `pm.agents.spawn()`; kept as an alias until 1.0. */
-  spawnAgent(options: SpawnAgentOptions): AgentRun {
-    return this.agents.spawn(options);
-  }
-
-  /** @deprecated Use `pm.agents.resume()`; kept as an alias until 1.0. */
-  resumeAgent(sessionId: string, prompt: string, options?: ResumeAgentOptions): AgentRun {
-    return this.agents.resume(sessionId, prompt, options);
-  }
-
-  /** @deprecated Use `pm.agents.register()`; kept as an alias until 1.0. */
-  registerAgent(adapter: AgentAdapter): void {
-    this.agents.register(adapter);
-  }
-
-  /** @deprecated Use `pm.agents.get()`; kept as an alias until 1.0. */
-  agentRun(id: string): AgentRun | undefined {
-    return this.agents.get(id);
-  }
-
-  /** @deprecated Use `pm.agents.findBySession()`; kept as an alias until 1.0. */
-  findBySession(sessionId: string): AgentRun | undefined {
-    return this.agents.findBySession(sessionId);
-  }
-
-  /** @deprecated Use `pm.agents.sessions()`; kept as an alias until 1.0. */
-  sessions(): AgentSession[] {
-    return this.agents.sessions();
-  }
-
-  /** @deprecated Use `pm.agents.isSessionActive()`; kept as an alias until 1.0. */
-  isSessionActive(sessionId: string): boolean {
-    return this.agents.isSessionActive(sessionId);
   }
 
   /**
@@ -191,12 +140,10 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
    * of each, or a sample taken now for processes that are not sampled periodically.
    */
   metrics(): ManagerMetrics {
-    const samples: { scope: Scope | undefined; metrics: ProcessMetrics }[] = [];
-    for (const p of this.#liveProcesses()) {
-      const m = p.metrics();
-      if (m) samples.push({ scope: p.scope, metrics: m });
-    }
-    return aggregateMetrics(samples);
+    return aggregateMetrics(this.#liveProcesses().flatMap((p) => {
+      const metrics = p.metrics();
+      return metrics ? [{ scope: p.scope, metrics }] : [];
+    }));
   }
 
   /**
@@ -225,14 +172,8 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
    * processes that exited, and for those of an earlier host. Without stateDir, what the registry's
    * OutputBuffer holds. NOT_FOUND for an id neither knows.
    */
-  history(query: { id: string; since?: number; limit?: number }): ReadResult {
-    const q = Persistence.parseQuery(query);
-    const fromSpool = this.#persistence?.history(q);
-    if (fromSpool) return fromSpool;
-    const p = this.#processes.get(q.id);
-    if (p) return p.output.read({ since: q.since, limit: q.limit });
-    if (this.#persistence?.keeper.known(q.id)) return { data: Buffer.alloc(0), from: q.since ?? 0, to: q.since ?? 0, dropped: 0 };
-    throw new NotFoundError(q.id);
+  history(query: HistoryQuery): ReadResult {
+    return readHistory(query, this.#persistence, (id) => this.#processes.get(id));
   }
 
   get(id: string): ManagedProcess | undefined {
@@ -279,26 +220,24 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
     } catch (err) {
       return handled(Promise.reject(err));
     }
-    this.#shutdown = handled(
-      (async () => {
-        try {
-          const live = this.#liveProcesses();
-          // Persisted processes are meant to outlive the host: they are let go, not stopped.
-          const kept = live.filter((p) => p.persist && p.state !== 'queued');
-          for (const p of kept) this.#controls.get(p)!.detach();
-          await this.#stopMany(live.filter((p) => !kept.includes(p)), 'shutdown', opts).catch((err: unknown) => this.#emitError(err as ProcwardError));
-          await this.#whenIdle(kept.length);
-          this.#persistence?.keeper.writeNow();
-          const swept = await sweepManager(this.id, this.#createdTicks, this.#opts.killTimeoutMs);
-          if (swept.length > 0) this.emit('swept', swept);
-        } finally {
-          this.#queue.close();
-          this.#watchdog?.close();
-          releaseHostExit(this.#killSync);
-        }
-      })(),
-    );
-    return this.#shutdown;
+    return (this.#shutdown = handled(this.#shutdownWith(opts)));
+  }
+
+  async #shutdownWith(options: StopOptions): Promise<void> {
+    try {
+      const live = this.#liveProcesses();
+      // Persisted processes are meant to outlive the host: they are let go, not stopped.
+      const kept = live.filter((p) => p.persist && p.state !== 'queued');
+      for (const p of kept) this.#controls.get(p)!.detach();
+      await this.#stopMany(live.filter((p) => !kept.includes(p)), 'shutdown', options).catch((err: unknown) => this.#emitError(err as ProcwardError));
+      await this.#whenIdle(kept.length);
+      this.#persistence?.keeper.writeNow();
+      const swept = await sweepManager(this.id, this.#createdTicks, this.#opts.killTimeoutMs);
+      if (swept.length > 0) this.emit('swept', swept);
+    } finally {
+      this.#queue.close();
+      this.#guard.close();
+    }
   }
 
   /** Removes an exited process from the registry (its output goes with it). */
@@ -324,18 +263,9 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
     return out;
   }
 
-  async #stopMany(list: ManagedProcess[], reason: StopReason, options?: StopOptions): Promise<ProcessExit[]> {
+  #stopMany(list: ManagedProcess[], reason: StopReason, options?: StopOptions): Promise<ProcessExit[]> {
     const opts = parseOptions(StopOptionsSchema, options, 'stop options');
-    const settled = await Promise.allSettled(list.map((p) => this.#controls.get(p)!.stopFor(reason, opts)));
-    const exits: ProcessExit[] = [];
-    const survivors: Survivor[] = [];
-    for (const s of settled) {
-      if (s.status === 'fulfilled') exits.push(s.value);
-      else if (s.reason instanceof StopFailedError) survivors.push(...s.reason.survivors);
-      else throw s.reason;
-    }
-    if (survivors.length > 0) throw new StopFailedError(survivors);
-    return exits;
+    return settleStops(list.map((p) => this.#controls.get(p)!.stopFor(reason, opts)));
   }
 
   #onExit(p: ManagedProcess, exit: ProcessExit): void {
@@ -344,7 +274,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
     this.emit('exit', p, exit);
     this.#retained.push(p);
     while (this.#retained.length > this.#opts.retainExited) this.#forget(this.#retained.shift()!);
-    if (this.#live === 0) releaseHostExit(this.#killSync);
+    this.#guard.live(this.#live);
     if (this.#idle.length > 0 && this.#live === this.#liveProcesses().filter((x) => x.persist).length) {
       const waiters = this.#idle;
       this.#idle = [];
@@ -366,17 +296,5 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
   #whenIdle(kept = 0): Promise<void> {
     if (this.#live <= kept) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
-  }
-}
-
-/**
- * Runs `fn` and hands back its promise; a synchronous throw (bad options) becomes a rejection.
- * The rule of the whole API: a method that returns a promise never throws.
- */
-function rejecting<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return handled(fn());
-  } catch (err) {
-    return handled(Promise.reject(err));
   }
 }
