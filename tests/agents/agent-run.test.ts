@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentExitError, AgentResultError, AgentStoppedError, ProcessManager, type AgentResult, type RunUsage, type ToolCall } from '../../src/index.js';
+import { fake, record, reported, toolPid } from '../helpers/fake-agent.js';
 import { isAlive, waitFor } from '../helpers/proc.js';
-import { fake, record, reported, toolPid } from './fake-agent.js';
 
 let pm: ProcessManager;
 afterEach(async () => {

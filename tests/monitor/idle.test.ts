@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentStoppedError, ProcessManager } from '../../src/index.js';
-import { fake } from '../agents/fake-agent.js';
+import { fake } from '../helpers/fake-agent.js';
 import { waitFor } from '../helpers/proc.js';
 
 let pm: ProcessManager;

@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessManager } from '../src/index.js';
+import { ProcessManager } from '../../src/index.js';
 
 // The examples are documentation that runs: keep them working.
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 let pm: ProcessManager;
 afterEach(async () => {
   await pm?.shutdown();

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessManager } from '../src/index.js';
+import { ProcessManager } from '../../src/index.js';
 
 // `npm test` builds first (pretest); this checks the published shape: the exports map, ESM and CommonJS.
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const script = (load: string) => `${load}
 const pm = new ProcessManager();
 const p = pm.spawn({ command: 'echo', args: ['from dist'] });
@@ -53,7 +53,7 @@ p.started.then(() => {
     ['import', ['--input-type=module', '-e', killer("import { ProcessManager } from 'procward';")]],
   ])('the watchdog works from %s', async (_how, args) => {
     const { spawn } = await import('node:child_process');
-    const { isAlive, waitFor } = await import('./helpers/proc.js');
+    const { isAlive, waitFor } = await import('../helpers/proc.js');
     const host = spawn(process.execPath, args as string[], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     host.stdout.on('data', (d: Buffer) => (out += d.toString()));
