@@ -73,19 +73,3 @@ describe('admission by host load', () => {
     expect(() => new ProcessManager({ admission: { maxHostCpuPercent: 150 } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
   });
 });
-
-describe('queue priorities', () => {
-  it('starts queued processes by priority, first come first within one', async () => {
-    const pm = newManager({ maxConcurrent: 1 });
-    const blocker = pm.spawn({ command: 'sleep', args: ['60'] });
-    await blocker.started;
-    const order: string[] = [];
-    for (const [label, priority] of [['low', -1], ['normal-1', 0], ['high', 5], ['normal-2', undefined], ['urgent', 10]] as const) {
-      const p = pm.spawn({ command: 'true', label, priority });
-      p.on('state', (c) => c.to === 'starting' && order.push(label));
-    }
-    await blocker.stop();
-    await waitFor(() => order.length === 5, 'every queued process started');
-    expect(order).toEqual(['urgent', 'high', 'normal-1', 'normal-2', 'low']);
-  });
-});

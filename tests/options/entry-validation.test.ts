@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ListenerError, MAX_TIMER_MS, ProcessManager, type ManagedProcess, type ProcwardError } from '../../src/index.js';
+import { MAX_TIMER_MS, ProcessManager, type ManagedProcess } from '../../src/index.js';
 import { isAlive, waitFor } from '../helpers/proc.js';
 import { useManager } from '../helpers/use-manager.js';
 
@@ -287,41 +287,5 @@ describe('options are read as own properties only', () => {
       },
     };
     expect(() => pm.spawn(options)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringMatching(/args.*boom/) }));
-  });
-});
-
-describe('a throwing listener is never lost', () => {
-  it('with no error listener on the process, the manager hears it, with the process', async () => {
-    const pm = newManager();
-    const heard: [ProcwardError, ManagedProcess | undefined][] = [];
-    pm.on('error', (err, p) => heard.push([err, p]));
-    const p = pm.spawn({ command: 'echo', args: ['hi'] });
-    p.on('output', () => {
-      throw new Error('host bug');
-    });
-    await p.exited;
-    await waitFor(() => heard.length > 0, 'the manager error event');
-    expect(heard[0]![0]).toBeInstanceOf(ListenerError);
-    expect(heard[0]![0].message).toContain('output');
-    expect(heard[0]![1]).toBe(p);
-  });
-
-  it('with no error listener anywhere, one process warning', async () => {
-    const pm = newManager();
-    const warnings: Error[] = [];
-    const onWarning = (w: Error): void => void warnings.push(w);
-    process.on('warning', onWarning);
-    try {
-      const p = pm.spawn({ command: 'echo', args: ['hi'] });
-      p.on('output', () => {
-        throw new Error('unheard host bug');
-      });
-      await p.exited;
-      await waitFor(() => warnings.some((w) => w.message.includes('unheard host bug')), 'a warning');
-      expect(warnings.filter((w) => w.message.includes('unheard host bug'))).toHaveLength(1);
-      expect((warnings.find((w) => w.message.includes('unheard host bug')) as Error & { code?: string }).code).toBe('PROCWARD_LISTENER_FAILED');
-    } finally {
-      process.off('warning', onWarning);
-    }
   });
 });
