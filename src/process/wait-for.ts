@@ -141,16 +141,14 @@ function settleOnce<T>(
         fail('aborted', 'the signal was aborted before the wait began.', { cause: o.signal.reason });
         return;
       }
-      if (endsOnExit && p.exit) {
-        failExited(p.exit);
-        return;
-      }
+      // Subscribed first: what is already there (the output a buffer holds) may satisfy the wait.
       const unsubscribe = subscribe(
         (value) => finish(() => resolve(value)),
         (err) => finish(() => reject(err)),
       );
       if (done) return unsubscribe();
       cleanups.push(unsubscribe);
+      if (endsOnExit && p.exit) return failExited(p.exit);
       if (endsOnExit) {
         const onExit = (exit: ProcessExit) => failExited(exit);
         p.on('exit', onExit);
