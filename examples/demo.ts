@@ -51,7 +51,7 @@ console.log(`${stamp()} queued behind maxConcurrent=3: ${pm.list({ state: 'queue
 
 // Talk to the service once it listens (rejects with WAIT_FAILED if it dies first or takes over 10 s).
 const [, url] = await service.waitForOutput(/listening on (\S+)/, { timeoutMs: 10_000 });
-console.log(`${stamp()} ${tag(service)} GET ${url} → ${(await (await fetch(url)).text()).trim()}`);
+console.log(`${stamp()} ${tag(service)} GET ${url} → ${(await (await fetch(url!)).text()).trim()}`);
 
 await Promise.all([build.exited, agent.exited, lint.exited, worker.exited]);
 console.log(`${stamp()} live: ${pm.list({ state: ['running', 'paused'] }).map((p) => `${p.label} (${p.pid})`).join(', ')}`);

@@ -16,6 +16,8 @@ import { StdinPort } from './stdin-port.js';
 import type { ProcessEvents, ProcessExit, ProcessInfo } from './types.js';
 import { waitForEvent, waitForOutput, type OutputWaitOptions, type WaitOptions } from './wait-for.js';
 
+// Set by the class's static block, which alone may reach its private constructor and lifecycle.
+let construct: (id: string, options: ResolvedSpawnOptions, hooks: ProcessHooks<ManagedProcess>) => ManagedProcess;
 let controlOf: (p: ManagedProcess) => ProcessControl;
 
 /**
@@ -39,11 +41,12 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
   readonly #createdAt = Date.now();
 
   static {
+    construct = (id, options, hooks) => new ManagedProcess(id, options, hooks);
     controlOf = (p) => p.#life.control;
   }
 
-  /** @internal Use ProcessManager.spawn. */
-  constructor(id: string, options: ResolvedSpawnOptions, hooks: ProcessHooks<ManagedProcess>) {
+  /** Processes are created by ProcessManager.spawn (createProcess). */
+  private constructor(id: string, options: ResolvedSpawnOptions, hooks: ProcessHooks<ManagedProcess>) {
     super();
     this.id = id;
     this.#opts = options;
@@ -219,6 +222,6 @@ export class ManagedProcess extends SafeEmitter<ProcessEvents> {
 
 /** @internal Creates a process and the control that drives it; the control goes only to the caller. */
 export function createProcess(id: string, options: ResolvedSpawnOptions, hooks: ProcessHooks<ManagedProcess>): { process: ManagedProcess; control: ProcessControl } {
-  const process = new ManagedProcess(id, options, hooks);
+  const process = construct(id, options, hooks);
   return { process, control: controlOf(process) };
 }
