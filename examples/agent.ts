@@ -40,7 +40,7 @@ function show(run: AgentRun): void {
 const pm = new ProcessManager();
 
 if (real > 0) {
-  const run = pm.spawnAgent({ agent: 'claude', prompt: process.argv[real + 1] ?? 'Say hello in five words.', partialMessages: true });
+  const run = pm.agents.spawn({ agent: 'claude', prompt: process.argv[real + 1] ?? 'Say hello in five words.', partialMessages: true });
   show(run);
   try {
     await run.result;
@@ -53,21 +53,16 @@ if (real > 0) {
 
 // 1. A run that finishes: the answer streams in, then the result with cost and context use.
 console.log('\n1. A run that finishes');
-const first = pm.spawnAgent({ agent: 'claude', prompt: 'say hi', partialMessages: true, ...replay('claude-partial') });
+const first = pm.agents.spawn({ agent: 'claude', prompt: 'say hi', partialMessages: true, ...replay('claude-partial') });
 show(first);
 await first.result;
 
 // 2. A run stopped while its Bash tool runs. Claude Code's tool shell is in a session of its own:
 //    a process-group kill misses it, so the stop goes SIGINT (the agent's clean stop), then the tree.
 console.log('\n2. A run stopped in the middle of a tool call');
-const second = pm.spawnAgent({ agent: 'claude', prompt: 'run echo hi with bash', ...replay('claude-tool', { FAKE_AGENT_TOOL: 'hang' }) });
+const second = pm.agents.spawn({ agent: 'claude', prompt: 'run echo hi with bash', ...replay('claude-tool', { FAKE_AGENT_TOOL: 'hang' }) });
 show(second);
-const toolPid = await new Promise<number>((resolve) => {
-  second.process.on('output', (c) => {
-    const m = /fake-agent tool (\d+)/.exec(c.data.toString());
-    if (m) resolve(Number(m[1]));
-  });
-});
+const toolPid = Number((await second.process.waitForOutput(/fake-agent tool (\d+)/, { timeoutMs: 30_000 }))[1]);
 log('tool pid', String(toolPid));
 const exit = await second.stop();
 log('stopped', `state ${exit.state}, reason ${exit.reason}, survivors ${exit.survivors.length}`);

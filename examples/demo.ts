@@ -49,14 +49,9 @@ const worker = pm.spawn({
 });
 console.log(`${stamp()} queued behind maxConcurrent=3: ${pm.list({ state: 'queued' }).map((p) => p.label).join(', ')}`);
 
-// Talk to the service once it listens.
-const url = await new Promise<string>((resolve) => {
-  service.on('output', (c) => {
-    const m = /listening on (\S+)/.exec(c.data.toString());
-    if (m) resolve(m[1]!);
-  });
-});
-console.log(`${stamp()} ${tag(service)} GET ${url} → ${(await (await fetch(url)).text()).trim()}`);
+// Talk to the service once it listens (rejects with WAIT_FAILED if it dies first or takes over 10 s).
+const [, url] = await service.waitForOutput(/listening on (\S+)/, { timeoutMs: 10_000 });
+console.log(`${stamp()} ${tag(service)} GET ${url} → ${(await (await fetch(url!)).text()).trim()}`);
 
 await Promise.all([build.exited, agent.exited, lint.exited, worker.exited]);
 console.log(`${stamp()} live: ${pm.list({ state: ['running', 'paused'] }).map((p) => `${p.label} (${p.pid})`).join(', ')}`);

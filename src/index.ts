@@ -5,7 +5,9 @@
 export { ProcessManager, type ManagerEvents } from './registry/process-manager.js';
 export type { ListFilter } from './registry/list-filter.js';
 export type { ManagedProcess } from './process/managed-process.js'; // created only by pm.spawn()
-export type { ProcessExit, ProcessInfo, ProcessEvents, OrphansFound, OutputLine, AttemptExit, RestartScheduled } from './process/types.js';
+export type { ProcessExit, ProcessInfo, ProcessEvents, OrphansFound, OutputLine, AttemptExit, RestartScheduled, IdleReport } from './process/types.js';
+export type { WaitOptions, OutputWaitOptions } from './process/wait-for.js';
+export { WaitFailedError, type WaitFailedReason } from './errors/wait-failed-error.js';
 export { LineSplitter, type SplitterOptions } from './parsers/line-splitter.js';
 export { stripAnsi } from './parsers/strip-ansi.js';
 export { terminalLine, TerminalLine, MAX_CONTROL_STRING } from './parsers/terminal-line.js';
@@ -58,7 +60,7 @@ export type { CpuHigh } from './monitor/process-monitor.js';
 export type { ManagerMetrics, MetricsTotals } from './monitor/aggregate.js';
 export type { AgentRun, AgentRunEvents } from './agents/agent-run.js'; // created only by pm.spawnAgent()
 export type { AgentAdapter, AgentLineParser, AgentRequest } from './agents/adapter.js';
-export type { AgentSession } from './agents/agent-host.js';
+export type { AgentSession, AgentHost } from './agents/agent-host.js';
 export { SpawnAgentOptionsSchema, type SpawnAgentOptions, type ResumeAgentOptions } from './agents/agent-options.js';
 export { claudeAdapter } from './agents/claude-adapter.js';
 export { codexAdapter } from './agents/codex-adapter.js';
@@ -87,7 +89,6 @@ export {
 export {
   PROCESS_STATES,
   TERMINAL_STATES,
-  LIVE_STATES,
   TRANSITIONS,
   canTransition,
   isTerminal,
@@ -95,6 +96,8 @@ export {
   type StateChange,
   type StateReason,
   type StopReason,
+  type ExitReason,
+  STOP_REASONS,
 } from './state-machine/states.js';
 export {
   ManagerOptionsSchema,

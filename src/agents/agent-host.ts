@@ -1,7 +1,8 @@
 import { SessionBusyError, SessionNotFoundError } from './agent-errors.js';
 import { InvalidOptionsError } from '../errors/procward-error.js';
-import { parseOptions, type SpawnOptions, type StopOptions } from '../options/schemas.js';
+import { parseOptions, type SpawnOptions } from '../options/schemas.js';
 import type { ManagedProcess } from '../process/managed-process.js';
+import type { ProcessControl } from '../process/process-control.js';
 import { isTerminal } from '../state-machine/states.js';
 import type { AgentAdapter, AgentRequest } from './adapter.js';
 import { SpawnAgentOptionsSchema, type ResumeAgentOptions, type SpawnAgentOptions } from './agent-options.js';
@@ -29,9 +30,16 @@ function checkAdapter(a: AgentAdapter): void {
   if (issues.length > 0) throw new InvalidOptionsError('agent adapter', issues);
 }
 
+/** What the manager hands back for a spawn made for an agent: the process and its activity report. */
+export interface AgentProcess {
+  process: ManagedProcess;
+  control: Pick<ProcessControl, 'idleByEvents' | 'touch'>;
+}
+
 /**
- * The agent side of a manager: adapters by name, agent runs, and the map from the agents' session
- * ids to their runs. Processes themselves are spawned (and queued, limited, stopped) by the manager.
+ * The agent side of a manager, as `pm.agents`: adapters by name, agent runs, and the map from the
+ * agents' session ids to their runs. Processes themselves are spawned (and queued, limited,
+ * stopped) by the manager: an agent run's `process` is an ordinary one of its registry.
  */
 export class AgentHost {
   readonly #adapters = new Map<string, AgentAdapter>([
@@ -43,7 +51,12 @@ export class AgentHost {
   /** What each run was started with, for resumeAgent to start the next one alike. */
   readonly #options = new WeakMap<AgentRun, SpawnAgentOptions>();
 
-  constructor(private readonly spawnProcess: (options: SpawnOptions) => ManagedProcess) {}
+  readonly #spawnProcess: (options: SpawnOptions) => AgentProcess;
+
+  /** @internal Created by its ProcessManager (`pm.agents`). */
+  constructor(spawnProcess: (options: SpawnOptions) => AgentProcess) {
+    this.#spawnProcess = spawnProcess;
+  }
 
   /** Adds an adapter, or replaces one of the same name (the built-in ones included). */
   register(adapter: AgentAdapter): void {
@@ -55,6 +68,13 @@ export class AgentHost {
     return [...this.#adapters.keys()];
   }
 
+  /**
+   * Runs an agent CLI ('claude', 'codex' or a registered adapter) on a prompt: argv built by its
+   * adapter (no shell), stdin ignored, stopped its way. The run's `process` is an ordinary
+   * ManagedProcess in the manager's registry; the run adds typed events, session, usage and `result`.
+   * Throws like pm.spawn() (INVALID_OPTIONS, LIMIT_REACHED, SHUTTING_DOWN), and SESSION_BUSY when
+   * `resume` names a session that is still running.
+   */
   spawn(options: SpawnAgentOptions): AgentRun {
     const o = parseOptions(SpawnAgentOptionsSchema, options, 'spawnAgent options');
     const adapter = this.#adapters.get(o.agent);
@@ -77,8 +97,8 @@ export class AgentHost {
       partialMessages: partialMessages ?? false,
       extraArgs: extraArgs ?? [],
     };
-    const p = this.spawnProcess({
-      ...(processOptions as Omit<SpawnOptions, 'command'>),
+    const { process: p, control } = this.#spawnProcess({
+      ...processOptions,
       command: bin ?? adapter.bin,
       args: adapter.args(request),
       cwd: request.cwd,
@@ -87,9 +107,9 @@ export class AgentHost {
       label: o.label ?? adapter.name,
       type: 'command',
       metadata: { ...o.metadata, agent: adapter.name },
-      stop: (o.stop as StopOptions | undefined) ?? (adapter.stop ? { sequence: adapter.stop.map((s) => ({ ...s })) } : undefined),
+      stop: o.stop ?? (adapter.stop ? { sequence: adapter.stop.map((s) => ({ ...s })) } : undefined),
     });
-    const run = new AgentRun(p, adapter, request, { contextWindow, maxLineBytes });
+    const run = new AgentRun(p, control, adapter, request, { contextWindow, maxLineBytes });
     this.#runs.set(p.id, run);
     this.#options.set(run, options);
     run.on('session', ({ sessionId }) => {
@@ -100,6 +120,10 @@ export class AgentHost {
     return run;
   }
 
+  /**
+   * Continues a session this manager has run, with the same adapter, cwd and options (overridden
+   * by `options`). Throws NOT_FOUND for a session it does not know and SESSION_BUSY while it runs.
+   */
   resume(sessionId: string, prompt: string, options: ResumeAgentOptions = {}): AgentRun {
     const last = this.findBySession(sessionId);
     if (!last) throw new SessionNotFoundError(sessionId);
@@ -108,6 +132,7 @@ export class AgentHost {
     return this.spawn({ ...base, cwd: last.request.cwd, ...options, agent: last.agent, prompt, resume: sessionId });
   }
 
+  /** The agent run in a process, by process id. */
   get(processId: string): AgentRun | undefined {
     return this.#runs.get(processId);
   }
@@ -117,6 +142,7 @@ export class AgentHost {
     return this.#sessions.get(sessionId)?.at(-1);
   }
 
+  /** Agent sessions whose runs are in the registry, with whether one is going. */
   sessions(): AgentSession[] {
     return [...this.#sessions].map(([sessionId, runs]) => ({
       sessionId,
@@ -131,7 +157,7 @@ export class AgentHost {
     return this.#activeRun(sessionId) !== undefined;
   }
 
-  /** The process left the registry: its run goes too (a session with no run left is forgotten). */
+  /** @internal The process left the registry: its run goes too (a session with no run left is forgotten). */
   forget(processId: string): void {
     const run = this.#runs.get(processId);
     if (!run) return;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ProcessOptionsShape, checkWatchdogs, type StopOptions } from '../options/schemas.js';
+import { ProcessOptionsShape, checkWatchdogs } from '../options/schemas.js';
 import { osString } from '../options/values.js';
 
 export const SpawnAgentOptionsSchema = z
@@ -27,6 +27,6 @@ export const SpawnAgentOptionsSchema = z
   })
   .superRefine(checkWatchdogs);
 
-export type SpawnAgentOptions = Omit<z.input<typeof SpawnAgentOptionsSchema>, 'stop'> & { stop?: StopOptions };
+export type SpawnAgentOptions = z.input<typeof SpawnAgentOptionsSchema>;
 /** What resumeAgent accepts: the original run's options are reused, these override them. */
 export type ResumeAgentOptions = Omit<SpawnAgentOptions, 'agent' | 'prompt' | 'resume'>;

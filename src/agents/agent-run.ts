@@ -3,16 +3,14 @@ import { ProcwardError, SpawnFailedError } from '../errors/procward-error.js';
 import { SafeEmitter } from '../events/safe-emitter.js';
 import { deferred, handled } from '../internal/deferred.js';
 import type { StopOptions } from '../options/schemas.js';
-import { IDLE_BY_EVENTS, TOUCH } from '../process/internal.js';
+import type { ProcessControl } from '../process/process-control.js';
 import { JsonLinesParser } from '../parsers/jsonl-parser.js';
 import type { ManagedProcess } from '../process/managed-process.js';
 import type { ProcessExit } from '../process/types.js';
-import type { ProcessState, StopReason } from '../state-machine/states.js';
+import { isStopReason, type ProcessState, type StopReason } from '../state-machine/states.js';
 import type { AgentEvent, AgentInvalid, AgentMessage, AgentNotice, AgentResult, ContextUsage, RunUsage, ToolCall } from './agent-events.js';
 import type { AgentAdapter, AgentRequest } from './adapter.js';
 import { UsageTracker } from './usage-tracker.js';
-
-const STOP_REASONS: ReadonlySet<string> = new Set<StopReason>(['stop', 'kill', 'timeout', 'abort', 'scope', 'shutdown', 'idle', 'memory-limit']);
 
 export interface AgentRunEvents {
   /** The agent's session id, as soon as it prints it. */
@@ -69,7 +67,8 @@ export class AgentRun extends SafeEmitter<AgentRunEvents> {
   #spawnError: unknown;
   #lastUsage = '';
 
-  constructor(process: ManagedProcess, adapter: AgentAdapter, request: AgentRequest, settings: AgentRunSettings) {
+  /** @internal Use pm.agents.spawn. `activity` reports parsed events to the process's idle watch. */
+  constructor(process: ManagedProcess, activity: Pick<ProcessControl, 'idleByEvents' | 'touch'>, adapter: AgentAdapter, request: AgentRequest, settings: AgentRunSettings) {
     super();
     this.process = process;
     this.agent = adapter.name;
@@ -81,7 +80,7 @@ export class AgentRun extends SafeEmitter<AgentRunEvents> {
     this.result = handled(this.#settle.promise);
 
     // For an agent, being alive means printing events: keep-alive noise does not count.
-    process[IDLE_BY_EVENTS]();
+    activity.idleByEvents();
     const parser = new JsonLinesParser({ maxLineBytes: settings.maxLineBytes, terminal: process.info.pty !== null });
     const lineParser = adapter.createParser(request);
     parser.on('value', ({ value }) => {
@@ -93,7 +92,7 @@ export class AgentRun extends SafeEmitter<AgentRunEvents> {
         // A host's adapter that throws must not take the run down: the line is reported instead.
         events = [{ type: 'invalid', invalid: { error: `the ${adapter.name} adapter failed on a line: ${(err as Error)?.message ?? err}`, excerpt: '' } }];
       }
-      if (events.length > 0) process[TOUCH]();
+      if (events.length > 0) activity.touch();
       for (const e of events) this.#apply(e);
     });
     parser.on('invalid', (i) => this.emit('invalid', { error: `line ${i.line} is not JSON: ${i.error}`, excerpt: i.excerpt }));
@@ -103,7 +102,7 @@ export class AgentRun extends SafeEmitter<AgentRunEvents> {
       if (chunk.stream !== 'stderr') parser.write(chunk.data);
     });
     process.on('state', (change) => {
-      if (change.to === 'stopping' && STOP_REASONS.has(change.reason)) this.#stopReason ??= change.reason as StopReason;
+      if (change.to === 'stopping' && isStopReason(change.reason)) this.#stopReason ??= change.reason;
     });
     process.started.catch((err: unknown) => {
       this.#spawnError = err;
@@ -232,8 +231,8 @@ export class AgentRun extends SafeEmitter<AgentRunEvents> {
       else this.#settle.resolve(result);
       return;
     }
-    if (STOP_REASONS.has(exit.reason)) {
-      this.#settle.reject(new AgentStoppedError(name, exit.reason as StopReason, exit, this.#stoppedResult, id));
+    if (isStopReason(exit.reason)) {
+      this.#settle.reject(new AgentStoppedError(name, exit.reason, exit, this.#stoppedResult, id));
       return;
     }
     this.#settle.reject(new AgentExitError(name, exit, id));

@@ -44,6 +44,8 @@ export const ErrorCode = {
   INTERNAL_FAILED: 'INTERNAL_FAILED',
   /** No usable pseudo-terminal addon: not installed, failed to load, or a version procward does not drive. */
   PTY_UNAVAILABLE: 'PTY_UNAVAILABLE',
+  /** A wait for an event or for output ended without it: the process ended first, the timeout passed, or the signal aborted. */
+  WAIT_FAILED: 'WAIT_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

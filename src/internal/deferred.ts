@@ -22,3 +22,15 @@ export function handled<T>(promise: Promise<T>): Promise<T> {
   promise.catch(() => {});
   return promise;
 }
+
+/**
+ * Runs `fn` and hands back its promise, marked handled; a synchronous throw (bad options) becomes a
+ * rejection. The rule of the whole API: a method that returns a promise never throws.
+ */
+export function rejecting<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return handled(fn());
+  } catch (err) {
+    return handled(Promise.reject(err));
+  }
+}

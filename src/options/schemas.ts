@@ -4,7 +4,7 @@ import { PROCESS_STATES } from '../state-machine/states.js';
 import { describe, durationMs, EnvNameSchema, jsonProblem, osString, TMUX_NAME } from './values.js';
 export { parseOptions } from './parse.js';
 
-const SIGNAL_NAMES = Object.keys(constants.signals) as [string, ...string[]];
+const SIGNAL_NAMES = Object.keys(constants.signals) as [NodeJS.Signals, ...NodeJS.Signals[]];
 
 export const SignalNameSchema = z.enum(SIGNAL_NAMES, {
   error: (issue) => `unknown signal ${describe(issue.input)}; use a name such as "SIGTERM" or "SIGINT"`,
@@ -39,6 +39,8 @@ export const OutputOptionsSchema = z.strictObject({
   /** Bytes of output kept per process (older bytes are evicted). */
   maxBytes: z.number().int().positive().optional(),
 });
+
+export const ProcessTypeSchema = z.enum(['command', 'service']);
 
 export const OrphanPolicySchema = z.enum(['kill', 'keep']);
 
@@ -204,7 +206,7 @@ export const SpawnOptionsSchema = z
     args: z.array(osString('each of args')).optional(),
     /** Run through a shell; only when asked (true uses /bin/sh). */
     shell: z.union([z.boolean(), osString('shell', 1)]).optional(),
-    type: z.enum(['command', 'service']).optional(),
+    type: ProcessTypeSchema.optional(),
     /** Run on a pseudo-terminal (node-pty) instead of pipes: `true` or the terminal's settings. */
     pty: z.union([z.boolean(), PtyOptionsSchema]).optional(),
     orphans: OrphanPolicySchema.optional(),
@@ -272,13 +274,13 @@ export const ListFilterSchema = z.strictObject({
     })
     .optional(),
   scope: z.strictObject({ kind: z.string().optional(), id: z.string().optional() }).optional(),
-  type: z.enum(['command', 'service']).optional(),
+  type: ProcessTypeSchema.optional(),
   label: z.string().optional(),
 });
 
-export type SignalName = NodeJS.Signals;
-export type StopStep = { signal: SignalName; graceMs: number; target?: 'tree' | 'leader' };
-export type StopOptions = { signal?: SignalName; graceMs?: number; sequence?: StopStep[] };
+export type SignalName = z.infer<typeof SignalNameSchema>;
+export type StopStep = z.infer<typeof StopStepSchema>;
+export type StopOptions = z.infer<typeof StopOptionsSchema>;
 export type OutputOptions = z.infer<typeof OutputOptionsSchema>;
 export type PtyOptions = z.infer<typeof PtyOptionsSchema>;
 export type MetricsOptions = z.infer<typeof MetricsOptionsSchema>;
@@ -286,6 +288,6 @@ export type BackoffOptions = z.infer<typeof BackoffOptionsSchema>;
 export type AdmissionOptions = z.infer<typeof AdmissionOptionsSchema>;
 export type OrphanPolicy = z.infer<typeof OrphanPolicySchema>;
 export type Scope = z.infer<typeof ScopeSchema>;
-export type ManagerOptions = Omit<z.input<typeof ManagerOptionsSchema>, 'stop'> & { stop?: StopOptions };
-export type SpawnOptions = Omit<z.input<typeof SpawnOptionsSchema>, 'stop'> & { stop?: StopOptions };
-export type ProcessType = 'command' | 'service';
+export type ManagerOptions = z.input<typeof ManagerOptionsSchema>;
+export type SpawnOptions = z.input<typeof SpawnOptionsSchema>;
+export type ProcessType = z.infer<typeof ProcessTypeSchema>;

@@ -1,13 +1,7 @@
-import type { ProcwardError } from '../errors/procward-error.js';
 import type { OrphanPolicy, ProcessType, Scope } from '../options/schemas.js';
-import type { ProcessMetrics } from '../monitor/tree-metrics.js';
 import type { MonitorSettings } from '../monitor/process-monitor.js';
 import type { RestartSettings } from '../restart/restart-policy.js';
 import type { ResolvedStopStep } from '../options/stop-sequence.js';
-import type { OutputChunk } from '../output/output-buffer.js';
-import type { StateChange } from '../state-machine/states.js';
-import type { ManagedProcess } from './managed-process.js';
-import type { OrphansFound, ProcessExit, RestartScheduled } from './types.js';
 
 /** Spawn options after validation and defaults. */
 export interface ResolvedSpawnOptions {
@@ -45,17 +39,4 @@ export interface ResolvedSpawnOptions {
   persist: boolean;
   /** Where its output is spooled (manager option stateDir), else undefined. */
   spool: { dir: string; maxBytes: number } | undefined;
-}
-
-/** How a process reports to its manager; called after the process's own listeners. */
-export interface ProcessHooks {
-  state(p: ManagedProcess, change: StateChange): void;
-  output(p: ManagedProcess, chunk: OutputChunk): void;
-  exit(p: ManagedProcess, exit: ProcessExit): void;
-  error(p: ManagedProcess, error: ProcwardError): void;
-  orphans(p: ManagedProcess, found: OrphansFound): void;
-  metrics(p: ManagedProcess, metrics: ProcessMetrics): void;
-  restart(p: ManagedProcess, restart: RestartScheduled): void;
-  /** A leader was spawned (`running`), or its attempt is over and nothing of its tree is left to guard. */
-  leader(p: ManagedProcess, pid: number, running: boolean): void;
 }

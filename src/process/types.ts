@@ -3,7 +3,7 @@ import type { ProcessMetrics } from '../monitor/tree-metrics.js';
 import type { ProcwardError, Survivor } from '../errors/procward-error.js';
 import type { OrphanPolicy, ProcessType, Scope } from '../options/schemas.js';
 import type { OutputChunk, OutputStream } from '../output/output-buffer.js';
-import type { ProcessState, StateChange, StateReason } from '../state-machine/states.js';
+import type { ExitReason, ProcessState, StateChange } from '../state-machine/states.js';
 
 /** How a process ended. Plain data: JSON-serialisable. */
 export interface ProcessExit {
@@ -13,7 +13,7 @@ export interface ProcessExit {
   /** Signal that ended the leader, null when it exited with a code. */
   signal: NodeJS.Signals | null;
   /** `exit` / `signal` / `spawn-error` on its own; `stop`, `kill`, `timeout`, `abort`, `scope`, `shutdown` when ended by the library. */
-  reason: StateReason;
+  reason: ExitReason;
   /** When the process was running, ms since the epoch; null if it never started. */
   startedAt: number | null;
   endedAt: number;
@@ -38,7 +38,7 @@ export interface AttemptExit {
   code: number | null;
   signal: NodeJS.Signals | null;
   /** `exit`, `signal`, or the watchdog that stopped it (`idle`, `memory-limit`). */
-  reason: StateReason;
+  reason: ExitReason;
   /** Spawn to the leader's exit, monotonic clock. */
   uptimeMs: number;
 }
@@ -95,6 +95,13 @@ export interface OutputLine {
   partial: boolean;
 }
 
+/** Nothing happened for idleTimeoutMs (`idle` event). */
+export interface IdleReport {
+  idleMs: number;
+  /** What the process does about it (spawn option onIdle): `stop` it, or only raise this `event`. */
+  action: 'stop' | 'event';
+}
+
 export interface ProcessEvents {
   state: [change: StateChange];
   output: [chunk: OutputChunk];
@@ -107,7 +114,7 @@ export interface ProcessEvents {
   /** The tree used more CPU than maxCpuPercent for cpuWindowMs; raised once per episode. */
   'cpu-high': [high: CpuHigh];
   /** Nothing happened for idleTimeoutMs (output; for agent runs, parsed events). Raised once per silence. */
-  idle: [idle: { idleMs: number; action: 'stop' | 'event' }];
+  idle: [idle: IdleReport];
   /** An attempt ended and the restart policy will start the process again after `delayMs` (state `backoff`). */
   restart: [restart: RestartScheduled];
 }

@@ -3,24 +3,20 @@
  * exits without calling shutdown(), one `exit` hook SIGKILLs every live tree of every manager
  * (synchronously: nothing asynchronous runs after `exit`).
  */
-import { KILL_SYNC } from '../process/internal.js';
+type KillSync = () => void;
 
-interface Killable {
-  [KILL_SYNC](): void;
-}
-
-const managers = new Set<Killable>();
+const managers = new Set<KillSync>();
 
 function onHostExit(): void {
-  for (const m of managers) m[KILL_SYNC]();
+  for (const kill of managers) kill();
 }
 
-export function guardHostExit(manager: Killable): void {
+export function guardHostExit(kill: KillSync): void {
   if (managers.size === 0) process.on('exit', onHostExit);
-  managers.add(manager);
+  managers.add(kill);
 }
 
-export function releaseHostExit(manager: Killable): void {
-  if (!managers.delete(manager)) return;
+export function releaseHostExit(kill: KillSync): void {
+  if (!managers.delete(kill)) return;
   if (managers.size === 0) process.off('exit', onHostExit);
 }

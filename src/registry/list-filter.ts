@@ -1,15 +1,12 @@
-import type { ProcessType, Scope } from '../options/schemas.js';
+import type { z } from 'zod';
+import type { ListFilterSchema } from '../options/schemas.js';
 import type { ManagedProcess } from '../process/managed-process.js';
-import type { ProcessState } from '../state-machine/states.js';
 
-export interface ListFilter {
-  /** One state or any of several. */
-  state?: ProcessState | ProcessState[];
-  /** Matches on the parts given: `{ kind: 'task' }` lists every task. */
-  scope?: Partial<Scope>;
-  type?: ProcessType;
-  label?: string;
-}
+/**
+ * What pm.list() selects: `state` one state or any of several; `scope` matches on the parts given
+ * (`{ kind: 'task' }` lists every task); `type`; `label`.
+ */
+export type ListFilter = z.infer<typeof ListFilterSchema>;
 
 export function matches(p: ManagedProcess, f: ListFilter): boolean {
   if (f.state !== undefined) {

@@ -1,188 +1,104 @@
 import { randomUUID } from 'node:crypto';
-import PQueue from 'p-queue';
-import type { AgentAdapter } from '../agents/adapter.js';
-import { AdmissionGate, type AdmissionEvent } from '../admission/admission-gate.js';
-import { HostLoadSampler, type HostLoad } from '../admission/host-load.js';
-import type { ProcessMetrics } from '../monitor/tree-metrics.js';
+import { AgentHost } from '../agents/agent-host.js';
+import type { HostLoad } from '../admission/host-load.js';
+import { InvalidOptionsError, LimitReachedError, ListenerError, NotFoundError, ProcwardError, ShuttingDownError, SpawnFailedError } from '../errors/procward-error.js';
+import { warnUnheard } from '../events/safe-emitter.js';
+import { handled, rejecting } from '../internal/deferred.js';
+import { adoptChild } from '../ledger/adopt.js';
+import type { RecoveryReport } from '../ledger/recover.js';
 import { aggregateMetrics, type ManagerMetrics } from '../monitor/aggregate.js';
-import { AgentHost, type AgentSession } from '../agents/agent-host.js';
-import type { ResumeAgentOptions, SpawnAgentOptions } from '../agents/agent-options.js';
-import type { AgentRun } from '../agents/agent-run.js';
-import { LimitReachedError, NotFoundError, ShuttingDownError, StopFailedError, type ProcwardError, type Survivor } from '../errors/procward-error.js';
-import { SafeEmitter, warnUnheard } from '../events/safe-emitter.js';
-import { DEFAULTS } from '../options/defaults.js';
-import { HistoryQuerySchema, ListFilterSchema, ManagerOptionsSchema, SpawnOptionsSchema, StopOptionsSchema, parseOptions, type ManagerOptions, type Scope, type SpawnOptions, type StopOptions } from '../options/schemas.js';
-import type { OutputChunk } from '../output/output-buffer.js';
-import { CANCEL_QUEUED, KILL_SYNC, START, STOP_FOR } from '../process/internal.js';
-import { ManagedProcess } from '../process/managed-process.js';
-import type { ProcessHooks, ResolvedSpawnOptions } from '../process/process-config.js';
-import type { OrphansFound, ProcessExit, RestartScheduled } from '../process/types.js';
-import { isTerminal, type StateChange, type StopReason } from '../state-machine/states.js';
-import { handled } from '../internal/deferred.js';
+import { ListFilterSchema, ManagerOptionsSchema, SpawnOptionsSchema, StopOptionsSchema, parseOptions, type ManagerOptions, type Scope, type SpawnOptions, type StopOptions } from '../options/schemas.js';
+import type { OutputChunk, ReadResult } from '../output/output-buffer.js';
+import { createProcess, type ManagedProcess } from '../process/managed-process.js';
+import type { ProcessControl } from '../process/process-control.js';
+import type { ProcessHooks } from '../process/process-hooks.js';
+import type { ProcessExit } from '../process/types.js';
+import { setprivPath } from '../spawn/death-signal.js';
+import { isTerminal, type StopReason } from '../state-machine/states.js';
 import { startTicksLowerBound } from '../tree/proc-table.js';
 import { sweepManager } from '../tree/process-tree.js';
-import { managerStopSequences, resolveStopSequence, type ResolvedStopStep } from '../options/stop-sequence.js';
-import { guardHostExit, releaseHostExit } from './host-exit.js';
-import { HostWatchdog } from '../watchdog/host-watchdog.js';
-import { setprivPath } from '../spawn/death-signal.js';
-import { LedgerKeeper } from '../ledger/ledger-keeper.js';
-import { recoverLedger, type RecoveryReport } from '../ledger/recover.js';
-import type { LedgerEntry } from '../ledger/ledger-schema.js';
-import type { ReadResult } from '../output/output-buffer.js';
-import { ADOPT, DETACH } from '../process/internal.js';
-import { InvalidOptionsError, ListenerError, NotSupportedError, ProcwardError as ProcwardErrorClass, SpawnFailedError } from '../errors/procward-error.js';
+import { AgentAliases } from './agent-aliases.js';
+import { HostGuard } from './host-guard.js';
+import { settleStops } from './stop-many.js';
 import { matches, type ListFilter } from './list-filter.js';
+import { Persistence, readHistory, type HistoryQuery } from './persistence.js';
+import { adoptedSpawnOptions, resolveManagerOptions, resolveSpawnOptions, type ParsedSpawnOptions, type ResolvedManagerOptions } from './resolve-options.js';
+import { SpawnQueue } from './spawn-queue.js';
+
+export type { ManagerEvents } from './manager-events.js';
 
 /**
- * Runs `fn` and hands back its promise; a synchronous throw (bad options) becomes a rejection.
- * The rule of the whole API: a method that returns a promise never throws.
+ * The registry of every process a host runs: spawns them (through its spawn queue), knows their
+ * state, scope and output, stops them one by one, by scope or all at once, and on shutdown leaves
+ * nothing running. Agents run through `pm.agents`; persistence (stateDir) through recover() and
+ * history().
  */
-function rejecting<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return handled(fn());
-  } catch (err) {
-    return handled(Promise.reject(err));
-  }
-}
-
-export interface ManagerEvents {
-  spawn: [process: ManagedProcess];
-  state: [process: ManagedProcess, change: StateChange];
-  output: [process: ManagedProcess, chunk: OutputChunk];
-  exit: [process: ManagedProcess, exit: ProcessExit];
-  orphans: [process: ManagedProcess, found: OrphansFound];
-  remove: [process: ManagedProcess];
-  metrics: [process: ManagedProcess, metrics: ProcessMetrics];
-  /** An attempt ended and the process will be started again (state `backoff`). */
-  restart: [process: ManagedProcess, restart: RestartScheduled];
-  /** Queued spawns are held because the host is over an admission limit (`held: true`), or go ahead again. */
-  admission: [event: AdmissionEvent];
-  /** Pids killed by the final sweep of shutdown(): descendants that had escaped every tree. */
-  swept: [pids: number[]];
-  /**
-   * A failure nobody could be told of otherwise: the error, and the process it is about when there
-   * is one (a spawn failure, a throwing listener of a process, a failed stdin). With no listener
-   * here, a throwing listener (LISTENER_FAILED) is printed as a process warning.
-   */
-  error: [error: ProcwardError, process: ManagedProcess | undefined];
-}
-
-interface ResolvedManagerOptions {
-  maxConcurrent: number;
-  maxProcesses: number;
-  retainExited: number;
-  outputMaxBytes: number;
-  stop: ResolvedStopStep[];
-  /** The stop of terminal processes (node-pty and tmux): a hang-up first unless `stop` was given. */
-  terminalStop: ResolvedStopStep[];
-  orphans: 'kill' | 'keep';
-  drainMs: number;
-  killTimeoutMs: number;
-  stderrTailBytes: number;
-  killOnHostExit: boolean;
-  pdeathsig: boolean;
-  metricsIntervalMs: number;
-}
-
-/**
- * The registry of every process a host runs: spawns them (through a concurrency queue), knows
- * their state, scope and output, stops them one by one, by scope or all at once, and on shutdown
- * leaves nothing running.
- */
-export class ProcessManager extends SafeEmitter<ManagerEvents> {
+export class ProcessManager extends AgentAliases {
   /** Carried by every child in PROCWARD_MANAGER. */
   readonly id = randomUUID();
+  /** Agent runs and sessions over this manager's processes: `pm.agents.spawn({ agent: 'claude', prompt })`. */
+  readonly agents: AgentHost;
   readonly #createdTicks = startTicksLowerBound();
   readonly #opts: ResolvedManagerOptions;
   readonly #processes = new Map<string, ManagedProcess>();
+  readonly #controls = new WeakMap<ManagedProcess, ProcessControl>();
   readonly #retained: ManagedProcess[] = []; // exited, oldest first
-  readonly #queue: PQueue | undefined;
-  readonly #gate: AdmissionGate | undefined;
-  readonly #watchdog: HostWatchdog | undefined;
-  readonly #keeper: LedgerKeeper | undefined;
-  #recovery: Promise<RecoveryReport> | undefined;
-  readonly #hooks: ProcessHooks;
+  /** Persisted processes on pipes write their spools themselves; the others' output is spooled here. */
+  readonly #spoolsItself = new WeakSet<ManagedProcess>();
+  readonly #queue: SpawnQueue;
+  readonly #guard: HostGuard;
+  readonly #persistence: Persistence | undefined;
+  readonly #hooks: ProcessHooks<ManagedProcess>;
   #live = 0;
   #shutdown: Promise<void> | undefined;
   #idle: (() => void)[] = [];
-  #turn: Promise<void> = Promise.resolve();
-  readonly #agents = new AgentHost((options) => this.spawn(options));
 
   constructor(options: ManagerOptions = {}) {
     super();
-    const o = parseOptions(ManagerOptionsSchema, options, 'ProcessManager options');
-    const stops = managerStopSequences(o.stop as StopOptions | undefined);
-    this.#opts = {
-      maxConcurrent: o.maxConcurrent ?? Number.POSITIVE_INFINITY,
-      maxProcesses: o.maxProcesses ?? Number.POSITIVE_INFINITY,
-      retainExited: o.retainExited ?? DEFAULTS.retainExited,
-      outputMaxBytes: o.output?.maxBytes ?? DEFAULTS.outputMaxBytes,
-      stop: stops.pipes,
-      terminalStop: stops.terminals,
-      orphans: o.orphans ?? DEFAULTS.orphans,
-      drainMs: o.drainMs ?? DEFAULTS.drainMs,
-      killTimeoutMs: o.killTimeoutMs ?? DEFAULTS.killTimeoutMs,
-      stderrTailBytes: o.stderrTailBytes ?? DEFAULTS.stderrTailBytes,
-      killOnHostExit: o.killOnHostExit ?? true,
-      pdeathsig: o.pdeathsig ?? false,
-      metricsIntervalMs: o.metrics?.intervalMs ?? DEFAULTS.metricsIntervalMs,
-    };
-    if (o.admission) {
-      const { maxHostMemoryPercent, maxHostCpuPercent, pollMs } = o.admission;
-      this.#gate = new AdmissionGate({ maxHostMemoryPercent, maxHostCpuPercent, pollMs: pollMs ?? DEFAULTS.admissionPollMs }, new HostLoadSampler(), (e) => {
-        // While the host is over, later spawns stay in the queue, in priority order, rather than
-        // piling up at the gate.
-        if (e.held) this.#queue!.pause();
-        else this.#queue!.start();
-        this.emit('admission', e);
-      });
-      // Reading from now on means the first spawns find a CPU figure to decide with.
-      this.#gate.start();
-    }
-    if (Number.isFinite(this.#opts.maxConcurrent) || this.#gate) this.#queue = new PQueue({ concurrency: this.#opts.maxConcurrent });
+    this.#opts = resolveManagerOptions(parseOptions(ManagerOptionsSchema, options, 'ProcessManager options'));
+    this.#queue = new SpawnQueue(this.#opts.queue, (e) => this.emit('admission', e), (err, p) =>
+      this.#emitError(err instanceof ProcwardError ? err : new SpawnFailedError(`Starting ${p.id} from the queue failed: ${(err as Error)?.message ?? String(err)}`, 'other', { cause: err, processId: p.id }), p),
+    );
+    const keeper = () => this.#persistence?.keeper;
     this.#hooks = {
-      state: (p, change) => {
-        this.#keeper?.changed();
-        this.emit('state', p, change);
+      event: (p, event, ...args) => {
+        if (event === 'exit') return this.#onExit(p, args[0] as ProcessExit);
+        if (event === 'error') return this.#emitError(args[0] as ProcwardError, p);
+        if (event === 'state') keeper()?.changed();
+        else if (event === 'output' && !this.#spoolsItself.has(p)) keeper()?.output(p, (args[0] as OutputChunk).data);
+        // Every other event goes on as it came, the process first (ManagerEvents mirrors ProcessEvents).
+        (this.emit as (e: string, ...a: unknown[]) => boolean)(event, p, ...args);
       },
-      output: (p, chunk) => {
-        if (this.#keeper && !p.writesOwnSpool) this.#keeper.output(p, chunk.data);
-        this.emit('output', p, chunk);
-      },
-      exit: (p, exit) => this.#onExit(p, exit),
-      error: (p, error) => this.#emitError(error, p),
-      orphans: (p, found) => this.emit('orphans', p, found),
-      metrics: (p, metrics) => this.emit('metrics', p, metrics),
-      restart: (p, restart) => this.emit('restart', p, restart),
+      wantsLines: () => this.listenerCount('line') > 0,
       leader: (p, pid, running) => {
-        if (running) this.#keeper?.leader(p, pid);
-        // A persisted process is the one the watchdog must spare.
-        if (p.persist) return;
-        if (running) this.#watchdog?.guard(pid);
-        else this.#watchdog?.release(pid);
+        if (running) keeper()?.leader(p, pid);
+        this.#guard.leader(pid, running, p.persist);
       },
     };
-    if (o.stateDir) {
-      this.#keeper = new LedgerKeeper(o.stateDir, this.id, o.spool?.maxBytes ?? DEFAULTS.spoolMaxBytes, this.#opts.retainExited, () => this.#processes.values(), (err) =>
-        this.#emitError(err instanceof ProcwardErrorClass ? err : new ProcwardErrorClass('STATE_FAILED', `Writing the state in ${o.stateDir} failed: ${(err as Error).message}; processes run on, but a later recover() may not find them.`, { cause: err })),
-      );
-    }
-    if ((o.watchdog ?? true) && HostWatchdog.supported) this.#watchdog = new HostWatchdog(this.id, this.#createdTicks);
+    const o = this.#opts;
+    if (o.stateDir) this.#persistence = new Persistence({ ...o, stateDir: o.stateDir }, this.id, () => this.#processes.values(), (err) => this.#emitError(err));
+    this.#guard = new HostGuard(this.id, this.#createdTicks, o, () => {
+      for (const p of this.#liveProcesses()) this.#controls.get(p)!.killSync();
+    });
+    this.agents = new AgentHost((o) => {
+      const process = this.spawn(o);
+      return { process, control: this.#controls.get(process)! };
+    });
   }
 
-  /** Live processes (queued, starting, running, paused, stopping). */
+  /** Live processes (queued, starting, running, paused, stopping, backoff). */
   get liveCount(): number {
     return this.#live;
   }
 
   /** Pid of the watchdog that kills this manager's trees if the host dies (started with the first process). */
   get watchdogPid(): number | undefined {
-    return this.#watchdog?.pid;
+    return this.#guard.watchdogPid;
   }
 
   /** The admission gate's view of the host (manager option `admission`), else undefined. */
   get admission(): { holding: boolean; load: HostLoad | undefined } | undefined {
-    return this.#gate && { holding: this.#gate.holding, load: this.#gate.latest };
+    return this.#queue.admission;
   }
 
   get isShuttingDown(): boolean {
@@ -198,162 +114,25 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
     if (this.#shutdown) throw new ShuttingDownError();
     const o = parseOptions(SpawnOptionsSchema, options, 'spawn options');
     if (this.#live >= this.#opts.maxProcesses) throw new LimitReachedError(this.#opts.maxProcesses);
-    if (o.persist && !this.#keeper) {
+    if (o.persist && !this.#persistence) {
       throw new InvalidOptionsError('spawn options', [{ path: 'persist', message: 'persist needs the manager option stateDir (where its ledger entry and output live)' }]);
     }
-    const m = this.#opts;
     const id = randomUUID();
-    const resolved: ResolvedSpawnOptions = {
-      managerId: this.id,
-      command: o.command,
-      args: o.args ?? [],
-      cwd: o.cwd ?? process.cwd(),
-      env: o.env,
-      inheritEnv: o.inheritEnv ?? true,
-      shell: o.shell ?? false,
-      label: o.label,
-      type: o.type ?? 'command',
-      scope: o.scope,
-      metadata: o.metadata ?? {},
-      timeoutMs: o.timeoutMs,
-      signal: o.signal,
-      stdin: o.pty ? 'pipe' : (o.stdin ?? 'ignore'),
-      pty: o.pty
-        ? {
-            cols: (o.pty === true ? undefined : o.pty.cols) ?? DEFAULTS.ptyCols,
-            rows: (o.pty === true ? undefined : o.pty.rows) ?? DEFAULTS.ptyRows,
-            // The caller's TERM is honoured when pty.name does not say; the host's is not (it names the host's terminal).
-            name: (o.pty === true ? undefined : o.pty.name) ?? o.env?.TERM ?? DEFAULTS.ptyName,
-            utf8: (o.pty === true ? undefined : o.pty.encoding) !== null,
-            tmux:
-              o.pty !== true && o.pty.backend === 'tmux'
-                ? { session: o.pty.session ?? `procward-${id.slice(0, 8)}`, socket: o.pty.socket ?? 'procward' }
-                : undefined,
-          }
-        : undefined,
-      outputMaxBytes: o.output?.maxBytes ?? m.outputMaxBytes,
-      // A spawn's stop fills its gaps from what it would get without one (a terminal's starts with SIGHUP).
-      stop: resolveStopSequence(o.stop as StopOptions | undefined, o.pty ? m.terminalStop : m.stop),
-      orphans: o.orphans ?? m.orphans,
-      drainMs: o.drainMs ?? m.drainMs,
-      killTimeoutMs: m.killTimeoutMs,
-      stderrTailBytes: m.stderrTailBytes,
-      monitor: {
-        // A limit needs samples to act on, so it turns sampling on (metrics: false with one is refused).
-        intervalMs:
-          o.metrics || o.maxMemoryBytes !== undefined || o.maxCpuPercent !== undefined
-            ? ((typeof o.metrics === 'object' ? o.metrics.intervalMs : undefined) ?? m.metricsIntervalMs)
-            : undefined,
-        maxMemoryBytes: o.maxMemoryBytes,
-        maxCpuPercent: o.maxCpuPercent,
-        cpuWindowMs: o.cpuWindowMs ?? DEFAULTS.cpuWindowMs,
-      },
-      idle: o.idleTimeoutMs === undefined ? undefined : { timeoutMs: o.idleTimeoutMs, action: o.onIdle ?? 'stop' },
-      restart: {
-        mode: o.restart ?? (o.type === 'service' ? 'on-failure' : 'never'),
-        maxRestarts: o.maxRestarts ?? DEFAULTS.maxRestarts,
-        windowMs: o.restartWindowMs ?? DEFAULTS.restartWindowMs,
-        minUptimeMs: o.minUptimeMs ?? DEFAULTS.minUptimeMs,
-        backoff: {
-          initialMs: o.backoff?.initialMs ?? DEFAULTS.backoff.initialMs,
-          factor: o.backoff?.factor ?? DEFAULTS.backoff.factor,
-          maxMs: o.backoff?.maxMs ?? Math.max(DEFAULTS.backoff.maxMs, o.backoff?.initialMs ?? 0),
-          jitter: o.backoff?.jitter ?? DEFAULTS.backoff.jitter,
-        },
-      },
-      persist: o.persist ?? false,
-      // A persisted process must outlive the host: never a parent-death signal for it.
-      setpriv: this.#opts.pdeathsig && !o.persist ? (setprivPath() ?? undefined) : undefined,
-      spool: this.#keeper?.spoolFor(id),
-    };
-    const p = new ManagedProcess(id, resolved, this.#hooks);
-    this.#processes.set(p.id, p);
-    if (++this.#live === 1 && this.#opts.killOnHostExit) guardHostExit(this);
-    this.emit('spawn', p);
-    if (o.signal?.aborted) {
-      p[CANCEL_QUEUED]('abort');
-    } else if (!this.#queue) {
-      void p[START]();
-    } else {
-      this.#enqueue(p, o.priority ?? 0);
-    }
+    const { process: p, control } = this.#register(id, o, this.#persistence?.keeper.spoolFor(id));
+    if (o.signal?.aborted) control.cancelQueued('abort');
+    else this.#queue.submit(p, () => control.start(), o.priority ?? 0);
     return p;
   }
 
-  #enqueue(p: ManagedProcess, priority: number): void {
-    const queue = this.#queue!;
-    const hasSlot = queue.pending < queue.concurrency && queue.size === 0 && !queue.isPaused;
-    queue.add(
-      async () => {
-        if (!hasSlot) await this.#nextTurn();
-        if (this.#gate && p.state === 'queued') {
-          const ended = new AbortController();
-          void p.exited.then(() => ended.abort());
-          await this.#gate.pass(priority, ended.signal);
-        }
-        if (p.state !== 'queued') return; // stopped while it waited
-        await p[START]();
-      },
-      { priority },
-    ).catch((err: unknown) => {
-      // Nothing in the task is meant to throw; if something does, the host hears of it instead
-      // of losing it to an unhandled rejection (which ends a default Node host).
-      this.#emitError(err instanceof ProcwardErrorClass ? err : new SpawnFailedError(`Starting ${p.id} from the queue failed: ${(err as Error)?.message ?? String(err)}`, 'other', { cause: err, processId: p.id }), p);
-    });
-  }
-
-  /**
-   * Resolves in an event-loop turn of its own: spawns leaving the queue take one turn each
-   * (chained, since setImmediates queued in one turn all run in the next) instead of blocking the
-   * host for the sum of several spawns.
-   */
-  #nextTurn(): Promise<void> {
-    const turn = this.#turn.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
-    this.#turn = turn;
-    return turn;
-  }
-
-  /**
-   * Runs an agent CLI ('claude', 'codex' or a registered adapter) on a prompt: argv built by its
-   * adapter (no shell), stdin ignored, stopped its way. The run's `process` is an ordinary
-   * ManagedProcess in this registry; the run adds typed events, session, usage and `result`.
-   * Throws like spawn() (INVALID_OPTIONS, LIMIT_REACHED, SHUTTING_DOWN), and SESSION_BUSY when
-   * `resume` names a session that is still running.
-   */
-  spawnAgent(options: SpawnAgentOptions): AgentRun {
-    return this.#agents.spawn(options);
-  }
-
-  /**
-   * Continues a session this manager has run, with the same adapter, cwd and options (overridden
-   * by `options`). Throws NOT_FOUND for a session it does not know and SESSION_BUSY while it runs.
-   */
-  resumeAgent(sessionId: string, prompt: string, options?: ResumeAgentOptions): AgentRun {
-    return this.#agents.resume(sessionId, prompt, options);
-  }
-
-  /** Adds an agent adapter (or replaces the one of that name). */
-  registerAgent(adapter: AgentAdapter): void {
-    this.#agents.register(adapter);
-  }
-
-  /** The agent run in a process, by process id. */
-  agentRun(id: string): AgentRun | undefined {
-    return this.#agents.get(id);
-  }
-
-  /** The latest run of an agent session. */
-  findBySession(sessionId: string): AgentRun | undefined {
-    return this.#agents.findBySession(sessionId);
-  }
-
-  /** Agent sessions whose runs are in the registry, with whether one is going. */
-  sessions(): AgentSession[] {
-    return this.#agents.sessions();
-  }
-
-  isSessionActive(sessionId: string): boolean {
-    return this.#agents.isSessionActive(sessionId);
+  #register(id: string, o: ParsedSpawnOptions, spool: { dir: string; maxBytes: number } | undefined): { process: ManagedProcess; control: ProcessControl } {
+    const resolved = resolveSpawnOptions(o, this.#opts, { id, managerId: this.id, spool, setpriv: () => setprivPath() ?? undefined });
+    const made = createProcess(id, resolved, this.#hooks);
+    if (resolved.persist && !resolved.pty) this.#spoolsItself.add(made.process);
+    this.#processes.set(id, made.process);
+    this.#controls.set(made.process, made.control);
+    this.#guard.live(++this.#live);
+    this.emit('spawn', made.process);
+    return made;
   }
 
   /**
@@ -361,12 +140,10 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
    * of each, or a sample taken now for processes that are not sampled periodically.
    */
   metrics(): ManagerMetrics {
-    const samples: { scope: Scope | undefined; metrics: ProcessMetrics }[] = [];
-    for (const p of this.#liveProcesses()) {
-      const m = p.metrics();
-      if (m) samples.push({ scope: p.scope, metrics: m });
-    }
-    return aggregateMetrics(samples);
+    return aggregateMetrics(this.#liveProcesses().flatMap((p) => {
+      const metrics = p.metrics();
+      return metrics ? [{ scope: p.scope, metrics }] : [];
+    }));
   }
 
   /**
@@ -375,15 +152,19 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
    * from their spool); ones that are alive but were not persisted are killed with their trees
    * (the host died before its watchdog could act); ones that are gone are reported `lost`. A pid
    * that now names another process (its start time differs) is never touched.
-   * Rejects with LEDGER_CORRUPT, touching nothing, if the ledger cannot be read. Runs once.
+   * Rejects with LEDGER_CORRUPT, touching nothing, if the ledger cannot be read, and with
+   * NOT_SUPPORTED without stateDir. Runs once.
    */
   recover(): Promise<RecoveryReport> {
-    const keeper = this.#keeper;
-    if (!keeper) return handled(Promise.reject(new NotSupportedError('recover() needs the manager option stateDir: the ledger to recover from lives there.')));
-    this.#recovery ??= handled(
-      keeper.holdWrites(() => recoverLedger(keeper, this.id, this.#opts.killTimeoutMs, (entry) => this.#adopt(entry))),
-    );
-    return this.#recovery;
+    if (!this.#persistence) return handled(Promise.reject(Persistence.unsupported()));
+    const keeper = this.#persistence.keeper;
+    return this.#persistence.recover((entry) => {
+      // Undefined if the spool cannot be trusted: its output is then taken as none written.
+      const spool = keeper.spoolFor(entry.id);
+      const { process: p, control } = this.#register(entry.id, adoptedSpawnOptions(entry), spool);
+      control.adopt(entry.startedAt, (slot) => adoptChild(slot, p.output, { pid: entry.pid!, startTicks: entry.startTicks!, spoolDir: spool?.dir, tmux: entry.tmux }));
+      return p;
+    });
   }
 
   /**
@@ -391,54 +172,8 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
    * processes that exited, and for those of an earlier host. Without stateDir, what the registry's
    * OutputBuffer holds. NOT_FOUND for an id neither knows.
    */
-  history(query: { id: string; since?: number; limit?: number }): ReadResult {
-    const { id, since, limit } = parseOptions(HistoryQuerySchema, query, 'history query');
-    const fromSpool = this.#keeper?.history(id, since, limit);
-    if (fromSpool) return { data: fromSpool.data, from: fromSpool.from, to: fromSpool.to, dropped: fromSpool.dropped };
-    const p = this.#processes.get(id);
-    if (p) return p.output.read({ since, limit });
-    if (this.#keeper?.known(id)) return { data: Buffer.alloc(0), from: since ?? 0, to: since ?? 0, dropped: 0 };
-    throw new NotFoundError(id);
-  }
-
-  #adopt(entry: LedgerEntry): ManagedProcess {
-    const m = this.#opts;
-    const resolved: ResolvedSpawnOptions = {
-      managerId: this.id,
-      command: entry.command,
-      args: entry.args,
-      cwd: entry.cwd,
-      env: undefined,
-      inheritEnv: true,
-      shell: false,
-      label: entry.label,
-      type: entry.type,
-      scope: entry.scope,
-      metadata: entry.metadata,
-      timeoutMs: undefined,
-      signal: undefined,
-      stdin: entry.tmux ? 'pipe' : 'ignore',
-      pty: entry.tmux ? { cols: DEFAULTS.ptyCols, rows: DEFAULTS.ptyRows, name: DEFAULTS.ptyName, utf8: true, tmux: entry.tmux } : undefined,
-      outputMaxBytes: m.outputMaxBytes,
-      stop: entry.tmux ? m.terminalStop : m.stop,
-      orphans: m.orphans,
-      drainMs: m.drainMs,
-      killTimeoutMs: m.killTimeoutMs,
-      stderrTailBytes: m.stderrTailBytes,
-      monitor: { intervalMs: undefined, maxMemoryBytes: undefined, maxCpuPercent: undefined, cpuWindowMs: DEFAULTS.cpuWindowMs },
-      idle: undefined,
-      restart: undefined,
-      persist: true,
-      setpriv: undefined,
-      // Undefined if the spool cannot be trusted: its output is then taken as none written.
-      spool: this.#keeper!.spoolFor(entry.id),
-    };
-    const p = new ManagedProcess(entry.id, resolved, this.#hooks);
-    this.#processes.set(p.id, p);
-    if (++this.#live === 1 && this.#opts.killOnHostExit) guardHostExit(this);
-    this.emit('spawn', p);
-    p[ADOPT](entry.pid!, entry.startTicks!, entry.startedAt);
-    return p;
+  history(query: HistoryQuery): ReadResult {
+    return readHistory(query, this.#persistence, (id) => this.#processes.get(id));
   }
 
   get(id: string): ManagedProcess | undefined {
@@ -447,7 +182,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
 
   /** Processes in the registry (live and retained), oldest first, optionally filtered. */
   list(filter: ListFilter = {}): ManagedProcess[] {
-    const f = parseOptions(ListFilterSchema, filter, 'list filter') as ListFilter;
+    const f = parseOptions(ListFilterSchema, filter, 'list filter');
     const out: ManagedProcess[] = [];
     for (const p of this.#processes.values()) if (matches(p, f)) out.push(p);
     return out;
@@ -456,7 +191,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
   /** Stops one process by id; rejects with NOT_FOUND for an unknown id, INVALID_OPTIONS for bad options. */
   stop(id: string, options?: StopOptions): Promise<ProcessExit> {
     return rejecting(() => {
-      const opts = parseOptions(StopOptionsSchema, options, 'stop options') as StopOptions;
+      const opts = parseOptions(StopOptionsSchema, options, 'stop options');
       const p = this.#processes.get(id);
       if (!p) throw new NotFoundError(id);
       return p.stop(opts);
@@ -465,10 +200,7 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
 
   /** Stops every live process of a scope (`{ kind, id }`; either part may be left out to match more). */
   stopScope(scope: Partial<Scope>, options?: StopOptions): Promise<ProcessExit[]> {
-    return rejecting(() => {
-      const live = this.list({ scope }).filter((p) => !isTerminal(p.state));
-      return this.#stopMany(live, 'scope', options);
-    });
+    return rejecting(() => this.#stopMany(this.list({ scope }).filter((p) => !isTerminal(p.state)), 'scope', options));
   }
 
   /** Stops every live process. */
@@ -478,59 +210,51 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
 
   /**
    * Refuses new spawns, stops everything (queued ones never start), and resolves when no child of
-   * this manager is left. Idempotent.
+   * this manager is left. Idempotent; bad options start no shutdown (the caller can call again).
    */
   shutdown(options?: StopOptions): Promise<void> {
-    if (!this.#shutdown) {
-      let opts: StopOptions;
-      try {
-        opts = parseOptions(StopOptionsSchema, options, 'shutdown options') as StopOptions;
-      } catch (err) {
-        // Bad options start no shutdown: the caller can call again with good ones.
-        return handled(Promise.reject(err));
-      }
-      options = opts;
-      this.#shutdown = (async () => {
-        try {
-          const live = this.#liveProcesses();
-          // Persisted processes are meant to outlive the host: they are let go, not stopped.
-          const kept = live.filter((p) => p.persist && p.state !== 'queued');
-          for (const p of kept) p[DETACH]();
-          await this.#stopMany(live.filter((p) => !kept.includes(p)), 'shutdown', options).catch((err: unknown) => {
-            this.#emitError(err as ProcwardError);
-          });
-          await this.#whenIdle(kept.length);
-          this.#keeper?.writeNow();
-          const swept = await sweepManager(this.id, this.#createdTicks, this.#opts.killTimeoutMs);
-          if (swept.length > 0) this.emit('swept', swept);
-        } finally {
-          this.#gate?.close();
-          this.#watchdog?.close();
-          this.#queue?.clear();
-          releaseHostExit(this);
-        }
-      })();
-      handled(this.#shutdown);
+    if (this.#shutdown) return this.#shutdown;
+    let opts: StopOptions;
+    try {
+      opts = parseOptions(StopOptionsSchema, options, 'shutdown options');
+    } catch (err) {
+      return handled(Promise.reject(err));
     }
-    return this.#shutdown;
+    return (this.#shutdown = handled(this.#shutdownWith(opts)));
+  }
+
+  async #shutdownWith(options: StopOptions): Promise<void> {
+    try {
+      const live = this.#liveProcesses();
+      // Persisted processes are meant to outlive the host: they are let go, not stopped.
+      const kept = live.filter((p) => p.persist && p.state !== 'queued');
+      for (const p of kept) this.#controls.get(p)!.detach();
+      await this.#stopMany(live.filter((p) => !kept.includes(p)), 'shutdown', options).catch((err: unknown) => this.#emitError(err as ProcwardError));
+      await this.#whenIdle(kept.length);
+      this.#persistence?.keeper.writeNow();
+      const swept = await sweepManager(this.id, this.#createdTicks, this.#opts.killTimeoutMs);
+      if (swept.length > 0) this.emit('swept', swept);
+    } finally {
+      this.#queue.close();
+      this.#guard.close();
+    }
   }
 
   /** Removes an exited process from the registry (its output goes with it). */
   remove(id: string): boolean {
     const p = this.#processes.get(id);
     if (!p || !isTerminal(p.state)) return false;
-    this.#processes.delete(id);
     const at = this.#retained.indexOf(p);
     if (at >= 0) this.#retained.splice(at, 1);
-    this.#agents.forget(p.id);
-    this.#keeper?.forget(p.id);
-    this.emit('remove', p);
+    this.#forget(p);
     return true;
   }
 
-  /** SIGKILL every live tree synchronously (the host is exiting). */
-  [KILL_SYNC](): void {
-    for (const p of this.#liveProcesses()) p[KILL_SYNC]();
+  #forget(p: ManagedProcess): void {
+    this.#processes.delete(p.id);
+    this.agents.forget(p.id);
+    this.#persistence?.keeper.forget(p.id);
+    this.emit('remove', p);
   }
 
   #liveProcesses(): ManagedProcess[] {
@@ -539,33 +263,18 @@ export class ProcessManager extends SafeEmitter<ManagerEvents> {
     return out;
   }
 
-  async #stopMany(list: ManagedProcess[], reason: StopReason, options?: StopOptions): Promise<ProcessExit[]> {
-    const opts = parseOptions(StopOptionsSchema, options, 'stop options') as StopOptions;
-    const settled = await Promise.allSettled(list.map((p) => p[STOP_FOR](reason, opts)));
-    const exits: ProcessExit[] = [];
-    const survivors: Survivor[] = [];
-    for (const s of settled) {
-      if (s.status === 'fulfilled') exits.push(s.value);
-      else if (s.reason instanceof StopFailedError) survivors.push(...s.reason.survivors);
-      else throw s.reason;
-    }
-    if (survivors.length > 0) throw new StopFailedError(survivors);
-    return exits;
+  #stopMany(list: ManagedProcess[], reason: StopReason, options?: StopOptions): Promise<ProcessExit[]> {
+    const opts = parseOptions(StopOptionsSchema, options, 'stop options');
+    return settleStops(list.map((p) => this.#controls.get(p)!.stopFor(reason, opts)));
   }
 
   #onExit(p: ManagedProcess, exit: ProcessExit): void {
     this.#live--;
-    this.#keeper?.exited(p);
+    this.#persistence?.keeper.exited(p);
     this.emit('exit', p, exit);
     this.#retained.push(p);
-    while (this.#retained.length > this.#opts.retainExited) {
-      const old = this.#retained.shift()!;
-      this.#processes.delete(old.id);
-      this.#agents.forget(old.id);
-      this.#keeper?.forget(old.id);
-      this.emit('remove', old);
-    }
-    if (this.#live === 0) releaseHostExit(this);
+    while (this.#retained.length > this.#opts.retainExited) this.#forget(this.#retained.shift()!);
+    this.#guard.live(this.#live);
     if (this.#idle.length > 0 && this.#live === this.#liveProcesses().filter((x) => x.persist).length) {
       const waiters = this.#idle;
       this.#idle = [];

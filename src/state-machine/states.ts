@@ -19,9 +19,6 @@ export type ProcessState = (typeof PROCESS_STATES)[number];
 /** States a process never leaves. */
 export const TERMINAL_STATES: readonly ProcessState[] = Object.freeze(['completed', 'failed', 'stopped']);
 
-/** States in which a process (or its tree) may be alive. */
-export const LIVE_STATES: readonly ProcessState[] = Object.freeze(['starting', 'running', 'paused', 'stopping']);
-
 /**
  * from → allowed targets.
  * - `completed`: exited 0 on its own; `failed`: spawn error, non-zero exit or a signal it did not get from us;
@@ -75,8 +72,31 @@ export type StateReason =
   | 'crash-loop'
   | 'recover';
 
-/** Reasons that end a process on the library's initiative (its terminal state is `stopped`). */
-export type StopReason = 'stop' | 'kill' | 'timeout' | 'abort' | 'scope' | 'shutdown' | 'idle' | 'memory-limit';
+/**
+ * Reasons that end a process on the library's initiative (its terminal state is `stopped`): the
+ * host's own stops (and the deadlines it set), then the watchdogs it configured.
+ */
+export const STOP_REASONS = ['stop', 'kill', 'timeout', 'abort', 'scope', 'shutdown', 'idle', 'memory-limit'] as const;
+
+export type StopReason = (typeof STOP_REASONS)[number];
+
+/** Stops a watchdog of the process decided on: a restart policy may still start it again. */
+const WATCHDOG_STOPS: ReadonlySet<StopReason> = new Set(['idle', 'memory-limit']);
+
+export function isStopReason(reason: string): reason is StopReason {
+  return (STOP_REASONS as readonly string[]).includes(reason);
+}
+
+/** A stop the host asked for (directly or by a deadline it set): it ends the process for good, whatever its restart policy. */
+export function isHostStop(reason: StopReason): boolean {
+  return !WATCHDOG_STOPS.has(reason);
+}
+
+/**
+ * What can end a process, as its exit record says: `exit` / `signal` on its own, `spawn-error`
+ * when it never ran, `crash-loop` when its restart policy gave up, or the stop that ended it.
+ */
+export type ExitReason = 'exit' | 'signal' | 'spawn-error' | 'crash-loop' | StopReason;
 
 export interface StateChange {
   from: ProcessState;

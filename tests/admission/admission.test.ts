@@ -1,21 +1,18 @@
 import { availableParallelism } from 'node:os';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ProcessManager, type AdmissionEvent } from '../../src/index.js';
 import { fixture, firstLine, waitFor } from '../helpers/proc.js';
+import { useManager } from '../helpers/use-manager.js';
 
 // The load comes from real processes of a second manager (one without admission limits).
-let pm: ProcessManager;
-let load: ProcessManager;
-afterEach(async () => {
-  await Promise.all([pm?.shutdown(), load?.shutdown()]);
-});
+const newManager = useManager();
 
 describe('admission by host load', () => {
   it('holds queued spawns while the CPU is over the limit and starts them when it recovers; spawn() returns at once', async () => {
     // The spinners fill every core (~100 %); 90 % leaves the release to anything the machine does
     // besides this test (a limit of 50 % never released on a machine busy with other work).
-    pm = new ProcessManager({ admission: { maxHostCpuPercent: 90, pollMs: 200 } });
-    load = new ProcessManager();
+    const pm = newManager({ admission: { maxHostCpuPercent: 90, pollMs: 200 } });
+    const load = newManager();
     const events: AdmissionEvent[] = [];
     pm.on('admission', (e) => events.push(e));
     // One spinner per core, whatever the machine has.
@@ -38,12 +35,12 @@ describe('admission by host load', () => {
   });
 
   it('holds spawns while memory is over the limit', async () => {
-    const base = new ProcessManager({ admission: { maxHostMemoryPercent: 100, pollMs: 100 } });
+    const base = newManager({ admission: { maxHostMemoryPercent: 100, pollMs: 100 } });
     await waitFor(() => base.admission?.load, 'a first reading');
     const limit = base.admission!.load!.memoryPercent + 4; // ~1 GiB of headroom on this host size
     await base.shutdown();
-    pm = new ProcessManager({ admission: { maxHostMemoryPercent: limit, pollMs: 100 } });
-    load = new ProcessManager();
+    const pm = newManager({ admission: { maxHostMemoryPercent: limit, pollMs: 100 } });
+    const load = newManager();
     const leak = load.spawn(fixture('leak-memory.mjs'));
     await waitFor(() => (pm.admission?.load?.memoryPercent ?? 0) > limit, `memory over ${limit.toFixed(1)} %`, 30_000);
 
@@ -57,8 +54,8 @@ describe('admission by host load', () => {
   it('a process stopped while held never starts, and shutdown releases the gate', async () => {
     // The spinners fill every core (~100 %); 90 % leaves the release to anything the machine does
     // besides this test (a limit of 50 % never released on a machine busy with other work).
-    pm = new ProcessManager({ admission: { maxHostCpuPercent: 90, pollMs: 200 } });
-    load = new ProcessManager();
+    const pm = newManager({ admission: { maxHostCpuPercent: 90, pollMs: 200 } });
+    const load = newManager();
     // One spinner per core, whatever the machine has.
     const spinners = Array.from({ length: availableParallelism() }, () => load.spawn(fixture('spin.mjs')));
     await Promise.all(spinners.map((s) => firstLine(s, (l) => l === 'ready')));
@@ -74,21 +71,5 @@ describe('admission by host load', () => {
   it('refuses an admission without a limit', () => {
     expect(() => new ProcessManager({ admission: {} })).toThrow(/admission needs maxHostMemoryPercent or maxHostCpuPercent/);
     expect(() => new ProcessManager({ admission: { maxHostCpuPercent: 150 } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
-  });
-});
-
-describe('queue priorities', () => {
-  it('starts queued processes by priority, first come first within one', async () => {
-    pm = new ProcessManager({ maxConcurrent: 1 });
-    const blocker = pm.spawn({ command: 'sleep', args: ['60'] });
-    await blocker.started;
-    const order: string[] = [];
-    for (const [label, priority] of [['low', -1], ['normal-1', 0], ['high', 5], ['normal-2', undefined], ['urgent', 10]] as const) {
-      const p = pm.spawn({ command: 'true', label, priority });
-      p.on('state', (c) => c.to === 'starting' && order.push(label));
-    }
-    await blocker.stop();
-    await waitFor(() => order.length === 5, 'every queued process started');
-    expect(order).toEqual(['urgent', 'high', 'normal-1', 'normal-2', 'low']);
   });
 });

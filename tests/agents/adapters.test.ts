@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { claudeAdapter, codexAdapter, type AgentAdapter, type AgentEvent, type AgentRequest } from '../../src/index.js';
-import { RECORDED } from './fake-agent.js';
+import { RECORDED } from '../helpers/fake-agent.js';
 
 const request: AgentRequest = { prompt: 'p', cwd: '/w', model: undefined, resume: undefined, partialMessages: false, extraArgs: [] };
 

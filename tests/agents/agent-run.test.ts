@@ -1,19 +1,17 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { AgentExitError, AgentResultError, AgentStoppedError, ProcessManager, type AgentResult, type RunUsage, type ToolCall } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { AgentExitError, AgentResultError, AgentStoppedError, type AgentResult, type RunUsage, type ToolCall } from '../../src/index.js';
+import { fake, record, reported, toolPid } from '../helpers/fake-agent.js';
 import { isAlive, waitFor } from '../helpers/proc.js';
-import { fake, record, reported, toolPid } from './fake-agent.js';
+import { useManager } from '../helpers/use-manager.js';
 
-let pm: ProcessManager;
-afterEach(async () => {
-  await pm?.shutdown();
-});
+const newManager = useManager();
 
 describe('agent runs (Claude Code adapter, replayed transcripts)', () => {
   it('a plain answer: session, message, usage with cost and context, result', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const run = pm.spawnAgent({ agent: 'claude', prompt: 'say hi', cwd: tmpdir(), ...fake('claude/claude-hello') });
     const r = record(run);
     const result = await run.result;
@@ -41,7 +39,7 @@ describe('agent runs (Claude Code adapter, replayed transcripts)', () => {
   });
 
   it('streams deltas with partialMessages, and the whole text after them', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const run = pm.spawnAgent({ agent: 'claude', prompt: 'say hi', partialMessages: true, model: 'opus', ...fake('claude/claude-partial') });
     const r = record(run);
     const result = await run.result;
@@ -58,7 +56,7 @@ describe('agent runs (Claude Code adapter, replayed transcripts)', () => {
   });
 
   it('pairs each tool use with its result by id', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const run = pm.spawnAgent({ agent: 'claude', prompt: 'run echo hi with bash', extraArgs: ['--allowedTools', 'Bash'], ...fake('claude/claude-tool') });
     const r = record(run);
     await run.result;
@@ -72,7 +70,7 @@ describe('agent runs (Claude Code adapter, replayed transcripts)', () => {
   });
 
   it('a failing tool is a tool result with isError, not a failed run', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const run = pm.spawnAgent({ agent: 'claude', prompt: 'list a missing dir', ...fake('claude/claude-tool-fail') });
     const r = record(run);
     await expect(run.result).resolves.toMatchObject({ isError: false });
@@ -80,7 +78,7 @@ describe('agent runs (Claude Code adapter, replayed transcripts)', () => {
   });
 
   it("the agent's error result rejects with AGENT_ERROR, its subtype and API status", async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const run = pm.spawnAgent({ agent: 'claude', prompt: 'say hi', ...fake('claude/claude-api-error') });
     const err = (await run.result.catch((e) => e)) as AgentResultError;
     expect(err).toBeInstanceOf(AgentResultError);
@@ -90,7 +88,7 @@ describe('agent runs (Claude Code adapter, replayed transcripts)', () => {
   });
 
   it('a crash before any result rejects with AGENT_EXITED and the stderr tail', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const run = pm.spawnAgent({ agent: 'claude', prompt: 'say hi', ...fake('claude/claude-tool', { FAKE_AGENT_CRASH_AFTER: '3' }) });
     const r = record(run);
     const err = (await run.result.catch((e) => e)) as AgentExitError;
@@ -102,7 +100,7 @@ describe('agent runs (Claude Code adapter, replayed transcripts)', () => {
   });
 
   it('stop in the middle of a streamed answer: SIGINT to the agent first, AGENT_STOPPED with its result', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const run = pm.spawnAgent({ agent: 'claude', prompt: 'say hi', partialMessages: true, ...fake('claude/claude-partial', { FAKE_AGENT_HOLD_AFTER: '5' }) });
     await new Promise((resolve) => run.once('message', resolve));
     const exit = await run.stop();
@@ -113,7 +111,7 @@ describe('agent runs (Claude Code adapter, replayed transcripts)', () => {
   });
 
   it('stop in the middle of a tool call leaves no tool process, even one in a session of its own', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const run = pm.spawnAgent({ agent: 'claude', prompt: 'run it', ...fake('claude/claude-tool', { FAKE_AGENT_TOOL: 'hang' }) });
     const tool = await toolPid(run);
     expect(isAlive(tool)).toBe(true);
@@ -123,7 +121,7 @@ describe('agent runs (Claude Code adapter, replayed transcripts)', () => {
   });
 
   it('the tree stop catches the tool even when the agent exits on SIGTERM and leaves it behind', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const run = pm.spawnAgent({ agent: 'claude', prompt: 'run it', stop: { signal: 'SIGTERM', graceMs: 5000 }, ...fake('claude/claude-tool', { FAKE_AGENT_TOOL: 'hang' }) });
     const tool = await toolPid(run);
     const exit = await run.stop();
@@ -132,13 +130,13 @@ describe('agent runs (Claude Code adapter, replayed transcripts)', () => {
   });
 
   it('timeoutMs ends a run that hangs with AGENT_STOPPED reason timeout', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const run = pm.spawnAgent({ agent: 'claude', prompt: 'say hi', timeoutMs: 300, ...fake('claude/claude-hello', { FAKE_AGENT_HOLD_AFTER: '1' }) });
     await expect(run.result).rejects.toMatchObject({ code: 'AGENT_STOPPED', reason: 'timeout' });
   });
 
   it('a missing agent binary gives SPAWN_FAILED naming the program and the bin option', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const run = pm.spawnAgent({ agent: 'claude', prompt: 'say hi', bin: 'claude-not-installed-here' });
     const err = await run.result.catch((e) => e);
     expect(err).toMatchObject({ code: 'SPAWN_FAILED', kind: 'command-not-found' });
@@ -148,7 +146,7 @@ describe('agent runs (Claude Code adapter, replayed transcripts)', () => {
   });
 
   it('lines that are not JSON, malformed known messages and unknown types do not end the run', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const dir = mkdtempSync(join(tmpdir(), 'procward-agent-'));
     const file = join(dir, 'noisy.jsonl');
     writeFileSync(
@@ -174,7 +172,7 @@ describe('agent runs (Claude Code adapter, replayed transcripts)', () => {
 
 describe('sessions', () => {
   it('resumeAgent continues a session with the same adapter, cwd and options', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const cwd = mkdtempSync(join(tmpdir(), 'procward-session-'));
     const first = pm.spawnAgent({ agent: 'claude', prompt: 'say hi', cwd, model: 'sonnet', ...fake('claude/claude-hello', { FAKE_AGENT_SESSION: 'session-1' }) });
     await first.result;
@@ -190,7 +188,7 @@ describe('sessions', () => {
   });
 
   it('forgets a session once its runs have left the registry', async () => {
-    pm = new ProcessManager({ retainExited: 0 });
+    const pm = newManager({ retainExited: 0 });
     const run = pm.spawnAgent({ agent: 'claude', prompt: 'say hi', ...fake('claude/claude-hello', { FAKE_AGENT_SESSION: 'gone-1' }) });
     await new Promise((resolve) => run.once('session', resolve));
     expect(pm.findBySession('gone-1')).toBe(run);
@@ -202,7 +200,7 @@ describe('sessions', () => {
   });
 
   it('refuses to resume a session that is still running (SESSION_BUSY) or unknown (NOT_FOUND)', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const run = pm.spawnAgent({ agent: 'claude', prompt: 'say hi', ...fake('claude/claude-hello', { FAKE_AGENT_SESSION: 'busy-1', FAKE_AGENT_HOLD_AFTER: '2' }) });
     await new Promise((resolve) => run.once('session', resolve));
     expect(pm.isSessionActive('busy-1')).toBe(true);
@@ -216,7 +214,7 @@ describe('sessions', () => {
 
 describe('agent runs (Codex adapter, replayed transcripts)', () => {
   it('a shell tool call and the answer, with per-turn usage and the default context window', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const run = pm.spawnAgent({ agent: 'codex', prompt: 'run echo hi', cwd: tmpdir(), ...fake('codex/codex-shell') });
     const r = record(run);
     const result: AgentResult = await run.result;
@@ -232,7 +230,7 @@ describe('agent runs (Codex adapter, replayed transcripts)', () => {
   });
 
   it('a failing command is a tool result with its exit code', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const run = pm.spawnAgent({ agent: 'codex', prompt: 'list a missing dir', ...fake('codex/codex-shell-fail') });
     const r = record(run);
     await run.result;
@@ -242,7 +240,7 @@ describe('agent runs (Codex adapter, replayed transcripts)', () => {
   });
 
   it('a failed turn rejects with AGENT_ERROR; the error event is a notice', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const run = pm.spawnAgent({ agent: 'codex', prompt: 'say hi', ...fake('codex/codex-api-error') });
     const r = record(run);
     await expect(run.result).rejects.toMatchObject({ code: 'AGENT_ERROR', result: { subtype: 'turn_failed', text: expect.stringContaining('mock 400') } });
@@ -250,7 +248,7 @@ describe('agent runs (Codex adapter, replayed transcripts)', () => {
   });
 
   it('resume puts the thread id after the exec resume flags and the prompt last', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const run = pm.spawnAgent({ agent: 'codex', prompt: '-what did I ask?', resume: 'thread-9', model: 'gpt-x', contextWindow: 1000, ...fake('codex/codex-resume') });
     await run.result;
     expect(reported(run).argv).toEqual(['exec', 'resume', '--json', '--skip-git-repo-check', '--model', 'gpt-x', 'thread-9', '--', '-what did I ask?']);
@@ -260,7 +258,7 @@ describe('agent runs (Codex adapter, replayed transcripts)', () => {
 
 describe('adapters and options', () => {
   it('runs a host-registered adapter like the built-in ones', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     pm.registerAgent({
       name: 'echo-agent',
       bin: 'python3',
@@ -279,7 +277,7 @@ describe('adapters and options', () => {
   });
 
   it('an adapter that throws on a line reports it as invalid and the run goes on', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     pm.registerAgent({ name: 'thrower', bin: 'echo', args: () => ['{"a":1}'], createParser: () => ({ parse: () => { throw new Error('boom'); } }) });
     const run = pm.spawnAgent({ agent: 'thrower', prompt: 'x' });
     const r = record(run);
@@ -295,17 +293,17 @@ describe('adapters and options', () => {
     [{ agent: 'claude', prompt: 'x', onIdle: 'event' }, 'onIdle needs idleTimeoutMs'],
     [{ agent: 'claude', prompt: 'x', metrics: false, maxCpuPercent: 50 }, 'leave metrics on'],
   ])('rejects bad options %j with INVALID_OPTIONS', (options, message) => {
-    pm = new ProcessManager();
+    const pm = newManager();
     expect(() => pm.spawnAgent(options as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining(message) }));
   });
 
   it('rejects an adapter without the required members', () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     expect(() => pm.registerAgent({ name: '', bin: 'x' } as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining('createParser') }));
   });
 
   it('agent runs share the registry, scopes and stopScope with other processes', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const run = pm.spawnAgent({ agent: 'claude', prompt: 'x', scope: { kind: 'task', id: 't1' }, ...fake('claude/claude-hello', { FAKE_AGENT_HOLD_AFTER: '1' }) });
     await waitFor(() => run.state === 'running', 'the run to start');
     expect(pm.get(run.id)).toBe(run.process);

@@ -2,19 +2,19 @@ import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { chownSync, existsSync, mkdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessManager, type ProcwardError } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import type { ProcwardError } from '../../src/index.js';
 import { LEDGER_MAX_BYTES } from '../../src/ledger/ledger-file.js';
 import { readProcEntry } from '../../src/tree/proc-table.js';
 import { isAlive } from '../helpers/proc.js';
 import { ledgerEntry, sandbox, writeLedger } from '../helpers/ledger.js';
+import { useManager } from '../helpers/use-manager.js';
 
-let pm: ProcessManager | undefined;
 const cleanups: (() => void)[] = [];
-afterEach(async () => {
-  await pm?.shutdown();
-  pm = undefined;
-  for (const c of cleanups.splice(0)) c();
+const newManager = useManager({
+  afterShutdown: () => {
+    for (const c of cleanups.splice(0)) c();
+  },
 });
 
 function box() {
@@ -35,7 +35,7 @@ describe('ids that climb out of stateDir', () => {
     // "spool" deleted recursively) if the ledger were taken.
     const later = [ledgerEntry({ endedAt: 10 }), ledgerEntry({ endedAt: 11 })];
     const ledger = writeLedger(stateDir, [ledgerEntry({ id, endedAt: 1 }), ...later]);
-    pm = new ProcessManager({ stateDir, retainExited: 1 });
+    const pm = newManager({ stateDir, retainExited: 1 });
     await expect(pm.recover()).rejects.toMatchObject({ code: 'LEDGER_CORRUPT', message: expect.stringMatching(/processes\.0\.id.*no process was touched/) });
     expect(readFileSync(victimFile, 'utf8')).toBe('secret\n');
     expect(existsSync(ledger)).toBe(true);
@@ -43,16 +43,16 @@ describe('ids that climb out of stateDir', () => {
 
   it('history() of an id that is not ours reads nothing outside stateDir: NOT_FOUND', () => {
     const { stateDir } = box();
-    pm = new ProcessManager({ stateDir });
-    expect(() => pm!.history({ id: '../../victim' })).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
-    expect(() => pm!.history({ id: '../victim' })).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    const pm = newManager({ stateDir });
+    expect(() => pm.history({ id: '../../victim' })).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(() => pm.history({ id: '../victim' })).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
   });
 
   it('valid ids are pruned past retainExited as before, with their spools, and nothing beside stateDir moves', async () => {
     const { stateDir, victimFile } = box();
     const entries = [ledgerEntry({ endedAt: 1 }), ledgerEntry({ endedAt: 10 }), ledgerEntry({ endedAt: 11 })];
     writeLedger(stateDir, entries);
-    pm = new ProcessManager({ stateDir, retainExited: 1 });
+    const pm = newManager({ stateDir, retainExited: 1 });
     const report = await pm.recover();
     expect(report.exited).toHaveLength(3);
     const kept = JSON.parse(readFileSync(join(stateDir, 'ledger.json'), 'utf8')).processes.map((e: { id: string }) => e.id);
@@ -77,7 +77,7 @@ describe('what sits at the ledger path', () => {
     const { stateDir } = box();
     const path = join(stateDir, 'ledger.json');
     plant(path);
-    pm = new ProcessManager({ stateDir });
+    const pm = newManager({ stateDir });
     await expect(pm.recover()).rejects.toMatchObject({ code: 'LEDGER_CORRUPT', message: expect.stringMatching(message) });
     // A spawn reaches the ledger too (its first write reads it): it must not block or crash the host.
     const errors: ProcwardError[] = [];
@@ -91,7 +91,7 @@ describe('what sits at the ledger path', () => {
     const { stateDir } = box();
     const path = writeLedger(stateDir, [ledgerEntry()]);
     chownSync(path, NOBODY, NOBODY);
-    pm = new ProcessManager({ stateDir });
+    const pm = newManager({ stateDir });
     await expect(pm.recover()).rejects.toMatchObject({ code: 'LEDGER_CORRUPT', message: expect.stringContaining(`belongs to uid ${NOBODY}`) });
   });
 
@@ -99,7 +99,7 @@ describe('what sits at the ledger path', () => {
     const { stateDir } = box();
     writeLedger(stateDir, [ledgerEntry()]);
     chownSync(stateDir, NOBODY, NOBODY);
-    pm = new ProcessManager({ stateDir });
+    const pm = newManager({ stateDir });
     await expect(pm.recover()).rejects.toMatchObject({ code: 'LEDGER_CORRUPT', message: expect.stringContaining('stateDir') });
   });
 
@@ -115,7 +115,7 @@ describe('what sits at the ledger path', () => {
       writeFileSync(join(elsewhere, e.id as string, '0000000000000000.out'), 'secret\n');
     }
     symlinkSync(elsewhere, join(stateDir, 'spool'));
-    pm = new ProcessManager({ stateDir, retainExited: 1 });
+    const pm = newManager({ stateDir, retainExited: 1 });
     const errors: ProcwardError[] = [];
     pm.on('error', (e) => errors.push(e));
     const report = await pm.recover();
@@ -152,7 +152,7 @@ describe('forged entries: a pid and a start time prove nothing', () => {
     const victim = await stranger();
     const forged = ledgerEntry({ ...victim, command: 'sleep', args: ['60'], persist, state: 'running', endedAt: null, exit: null });
     writeLedger(stateDir, [forged]);
-    pm = new ProcessManager({ stateDir });
+    const pm = newManager({ stateDir });
     const report = await pm.recover();
     expect(report.lost).toEqual([{ entry: expect.objectContaining({ id: forged.id }), why: 'unverified' }]);
     expect(report.killed).toEqual([]);
@@ -165,7 +165,7 @@ describe('forged entries: a pid and a start time prove nothing', () => {
     const { stateDir } = box();
     const self = ledgerEntry({ pid: process.pid, startTicks: readProcEntry(process.pid)!.startTicks, persist: false, state: 'running', endedAt: null, exit: null });
     writeLedger(stateDir, [self]);
-    pm = new ProcessManager({ stateDir });
+    const pm = newManager({ stateDir });
     expect((await pm.recover()).lost).toEqual([{ entry: expect.objectContaining({ id: self.id }), why: 'unverified' }]);
   });
 
@@ -177,7 +177,7 @@ describe('forged entries: a pid and a start time prove nothing', () => {
     process.on('unhandledRejection', onUnhandled);
     try {
       writeLedger(stateDir, [ledgerEntry({ ...victim, persist: true, state: 'running', endedAt: null, exit: null, tmux: { socket: 'procward', session: 'x;kill-server' } })]);
-      pm = new ProcessManager({ stateDir });
+      const pm = newManager({ stateDir });
       await expect(pm.recover()).rejects.toMatchObject({ code: 'LEDGER_CORRUPT', message: expect.stringContaining('processes.0.tmux.session') });
       expect(pm.list()).toEqual([]);
       // A turn of the event loop for a stray rejection to surface.
@@ -206,7 +206,7 @@ describe('forged entries: a pid and a start time prove nothing', () => {
   ])('a wrong %s is LEDGER_CORRUPT naming the field', async (field, override) => {
     const { stateDir } = box();
     writeLedger(stateDir, [ledgerEntry(), ledgerEntry(override)]);
-    pm = new ProcessManager({ stateDir });
+    const pm = newManager({ stateDir });
     await expect(pm.recover()).rejects.toMatchObject({ code: 'LEDGER_CORRUPT', message: expect.stringContaining(`processes.1.${field}`) });
   });
 });

@@ -1,20 +1,15 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessManager } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
 import { ledgerEntry, sandbox, writeLedger } from '../helpers/ledger.js';
+import { useManager } from '../helpers/use-manager.js';
 
 // PID_MAX_LIMIT: pids are always below pid_max, which is at most this; no process ever has it.
 const NEVER_A_PID = 4_194_304;
 const ENTRIES = 20_000;
 
-let pm: ProcessManager | undefined;
 let cleanup: (() => void) | undefined;
-afterEach(async () => {
-  await pm?.shutdown();
-  pm = undefined;
-  cleanup?.();
-});
+const newManager = useManager({ afterShutdown: () => cleanup?.() });
 
 describe('recover() of a big ledger', () => {
   it('settles 20 000 entries in many turns of the event loop, prunes once, and gets every one right', async () => {
@@ -36,7 +31,7 @@ describe('recover() of a big ledger', () => {
       writeFileSync(join(box.stateDir, 'spool', id, '0000000000000000.out'), `output of ${id}\n`);
     }
     const retainExited = ENTRIES / 2;
-    pm = new ProcessManager({ stateDir: box.stateDir, retainExited });
+    const pm = newManager({ stateDir: box.stateDir, retainExited });
 
     // Counts turns of the event loop while recover() runs: a synchronous recover() gets none.
     let turns = 0;
@@ -63,7 +58,7 @@ describe('recover() of a big ledger', () => {
     expect(ledger.processes.every((e: { state: string; exit: { reason: string } }) => e.state === 'failed' && e.exit.reason === 'lost')).toBe(true);
     expect(existsSync(join(box.stateDir, 'spool', oldest))).toBe(false);
     expect(pm.history({ id: lostOne }).data.toString()).toBe(`output of ${lostOne}\n`);
-    expect(() => pm!.history({ id: oldest })).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(() => pm.history({ id: oldest })).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
     rmSync(join(box.stateDir, 'spool'), { recursive: true, force: true });
   });
 });

@@ -3,21 +3,23 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessManager } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
 import { killHosts, startHost } from '../helpers/hosts.js';
 import { ledgerEntry, writeLedger } from '../helpers/ledger.js';
 import { isAlive, waitFor } from '../helpers/proc.js';
+import { useManager } from '../helpers/use-manager.js';
 
-let pm: ProcessManager | undefined;
 const dirs: string[] = [];
-afterEach(async () => {
-  killHosts();
-  // The adopted service is stopped explicitly: shutdown lets persisted processes go on.
-  for (const p of pm?.list() ?? []) if (p.persist) await p.stop().catch(() => {});
-  await pm?.shutdown();
-  pm = undefined;
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+const newManager = useManager({
+  beforeShutdown: async (managers) => {
+    killHosts();
+    // The adopted service is stopped explicitly: shutdown lets persisted processes go on. (A manager
+    // the test has shut down itself has handed them on to the next one.)
+    for (const pm of managers) if (!pm.isShuttingDown) for (const p of pm.list()) if (p.persist) await p.stop().catch(() => {});
+  },
+  afterShutdown: () => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  },
 });
 
 function stateDir(): string {
@@ -40,7 +42,7 @@ describe('recovery after the host was SIGKILLed', () => {
     await waitFor(() => [before.tree.leader, before.tree.stubborn, before.tree.escaped].every((pid) => !isAlive(pid)), 'the ordinary tree to be killed by the watchdog');
     expect(isAlive(before.service.pid)).toBe(true);
 
-    pm = new ProcessManager({ stateDir: dir });
+    const pm = newManager({ stateDir: dir });
     const report = await pm.recover();
     expect(report.adopted.map((p) => p.id)).toEqual([before.service.id]);
     expect(report.killed).toEqual([]);
@@ -72,7 +74,7 @@ describe('recovery after the host was SIGKILLed', () => {
     const before = await hostThenKill(dir);
     process.kill(before.service.pid, 'SIGKILL');
     await waitFor(() => !isAlive(before.service.pid), 'the service to die');
-    pm = new ProcessManager({ stateDir: dir });
+    const pm = newManager({ stateDir: dir });
     const report = await pm.recover();
     expect(report.adopted).toEqual([]);
     expect(report.lost.find((l) => l.entry.id === before.service.id)).toMatchObject({ why: 'gone' });
@@ -83,7 +85,7 @@ describe('recovery after the host was SIGKILLed', () => {
     const dir = stateDir();
     const before = await hostThenKill(dir);
     rmSync(join(dir, 'spool', before.service.id), { recursive: true, force: true });
-    pm = new ProcessManager({ stateDir: dir });
+    const pm = newManager({ stateDir: dir });
     const errors: unknown[] = [];
     pm.on('error', (e) => errors.push(e));
     const report = await pm.recover();
@@ -102,7 +104,7 @@ describe('recovery after the host was SIGKILLed', () => {
 
   it('never touches a pid that now names another process', async () => {
     const dir = stateDir();
-    pm = new ProcessManager({ stateDir: dir });
+    const pm = newManager({ stateDir: dir });
     const stranger = spawn('sleep', ['60'], { stdio: 'ignore' });
     await once(stranger, 'spawn');
     const entry = ledgerEntry({ pid: stranger.pid, startTicks: 1, command: 'sleep', args: ['60'], state: 'running', endedAt: null, exit: null });
@@ -124,16 +126,16 @@ describe('recovery after the host was SIGKILLed', () => {
     const before = await hostThenKill(dir);
     const path = join(dir, 'ledger.json');
     writeFileSync(path, corrupt(readFileSync(path, 'utf8')));
-    pm = new ProcessManager({ stateDir: dir });
+    const pm = newManager({ stateDir: dir });
     await expect(pm.recover()).rejects.toMatchObject({ code: 'LEDGER_CORRUPT', message: expect.stringContaining('no process was touched') });
     expect(isAlive(before.service.pid)).toBe(true);
     process.kill(before.service.pid, 'SIGKILL');
   });
 
   it('a missing ledger recovers nothing; recover() without stateDir is NOT_SUPPORTED; persist without stateDir is refused', async () => {
-    pm = new ProcessManager({ stateDir: stateDir() });
+    const pm = newManager({ stateDir: stateDir() });
     expect(await pm.recover()).toEqual({ adopted: [], killed: [], lost: [], exited: [], swept: [] });
-    const plain = new ProcessManager();
+    const plain = newManager();
     await expect(plain.recover()).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
     expect(() => plain.spawn({ command: 'true', persist: true })).toThrow(/persist needs the manager option stateDir/);
     await plain.shutdown();
@@ -143,7 +145,7 @@ describe('recovery after the host was SIGKILLed', () => {
 describe('ledger and history within one host', () => {
   it('writes every process to the ledger atomically and reads history of exited processes from the spool', async () => {
     const dir = stateDir();
-    pm = new ProcessManager({ stateDir: dir, output: { maxBytes: 1024 } });
+    const pm = newManager({ stateDir: dir, output: { maxBytes: 1024 } });
     const p = pm.spawn({ command: 'bash', args: ['-c', 'for i in $(seq 1000); do echo "line $i"; done'] });
     await p.exited;
     // The buffer kept the last KiB; the spool has all of it, at the same offsets.
@@ -156,14 +158,14 @@ describe('ledger and history within one host', () => {
       const ledger = JSON.parse(readFileSync(join(dir, 'ledger.json'), 'utf8'));
       return ledger.processes.find((e: { id: string; state: string }) => e.id === p.id && e.state === 'completed');
     }, 'the ledger to record the exit');
-    expect(() => pm!.history({ id: 'nope' })).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(() => pm.history({ id: 'nope' })).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
   });
 });
 
 describe('ledger retention', () => {
   it('keeps ended entries of earlier hosts up to retainExited, with their spools', async () => {
     const dir = stateDir();
-    const first = new ProcessManager({ stateDir: dir });
+    const first = newManager({ stateDir: dir });
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) {
       const p = first.spawn({ command: 'echo', args: [`run ${i}`] });
@@ -171,13 +173,13 @@ describe('ledger retention', () => {
       await p.exited;
     }
     await first.shutdown();
-    pm = new ProcessManager({ stateDir: dir, retainExited: 2 });
+    const pm = newManager({ stateDir: dir, retainExited: 2 });
     const report = await pm.recover();
     expect(report.exited.map((e) => e.id)).toEqual(ids);
     // Only the two most recent are kept: their history is there, the older ones are gone.
     expect(pm.history({ id: ids[3]! }).data.toString()).toBe('run 3\n');
     expect(pm.history({ id: ids[2]! }).data.toString()).toBe('run 2\n');
-    expect(() => pm!.history({ id: ids[0]! })).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(() => pm.history({ id: ids[0]! })).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
     const ledger = JSON.parse(readFileSync(join(dir, 'ledger.json'), 'utf8'));
     expect(ledger.processes.map((e: { id: string }) => e.id).sort()).toEqual([ids[2], ids[3]].sort());
   });
@@ -194,7 +196,7 @@ describe('recovery of a persisted tmux session', () => {
       await once(host, 'exit');
       expect(isAlive(before.pid)).toBe(true);
 
-      pm = new ProcessManager({ stateDir: dir });
+      const pm = newManager({ stateDir: dir });
       const report = await pm.recover();
       const shell = report.adopted[0]!;
       expect(shell.id).toBe(before.id);
@@ -223,7 +225,7 @@ describe('recovery of a persisted tmux session', () => {
 describe('persisted processes and a clean shutdown', () => {
   it('shutdown() lets a persisted process run on; the next host takes it over', async () => {
     const dir = stateDir();
-    const first = new ProcessManager({ stateDir: dir });
+    const first = newManager({ stateDir: dir });
     const service = first.spawn({ persist: true, command: 'bash', args: ['-c', 'echo up; exec sleep 60'] });
     const ordinary = first.spawn({ command: 'sleep', args: ['60'] });
     await Promise.all([service.started, ordinary.started]);
@@ -232,7 +234,7 @@ describe('persisted processes and a clean shutdown', () => {
     expect(isAlive(ordinary.pid!)).toBe(false);
     expect(isAlive(service.pid!)).toBe(true);
 
-    pm = new ProcessManager({ stateDir: dir });
+    const pm = newManager({ stateDir: dir });
     const report = await pm.recover();
     expect(report.adopted.map((p) => p.id)).toEqual([service.id]);
     expect(report.adopted[0]!.output.read().data.toString()).toBe('up\n');
@@ -241,8 +243,8 @@ describe('persisted processes and a clean shutdown', () => {
   });
 
   it('a bad history query is INVALID_OPTIONS', () => {
-    pm = new ProcessManager({ stateDir: stateDir() });
-    expect(() => pm!.history({} as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
-    expect(() => pm!.history({ id: 'x', since: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
+    const pm = newManager({ stateDir: stateDir() });
+    expect(() => pm.history({} as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
+    expect(() => pm.history({ id: 'x', since: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
   });
 });

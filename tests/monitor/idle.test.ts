@@ -1,16 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { AgentStoppedError, ProcessManager } from '../../src/index.js';
-import { fake } from '../agents/fake-agent.js';
+import { describe, expect, it } from 'vitest';
+import { AgentStoppedError } from '../../src/index.js';
+import { fake } from '../helpers/fake-agent.js';
 import { waitFor } from '../helpers/proc.js';
+import { useManager } from '../helpers/use-manager.js';
 
-let pm: ProcessManager;
-afterEach(async () => {
-  await pm?.shutdown();
-});
+const newManager = useManager();
 
 describe('idle watchdog', () => {
   it('stops a process that goes silent, with reason idle', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: 'bash', args: ['-c', 'echo started; exec sleep 60'], idleTimeoutMs: 300 });
     const idle: unknown[] = [];
     p.on('idle', (i) => idle.push(i));
@@ -22,7 +20,7 @@ describe('idle watchdog', () => {
   });
 
   it('leaves alone a process whose output keeps coming, however long it runs', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     // 30 lines 50 ms apart: 1.5 s of run time against a 1 s idle limit.
     const p = pm.spawn({ command: 'bash', args: ['-c', 'for i in $(seq 30); do echo $i; sleep 0.05; done'], idleTimeoutMs: 1000 });
     const idle: unknown[] = [];
@@ -32,7 +30,7 @@ describe('idle watchdog', () => {
   });
 
   it("onIdle 'event' only reports, once per silence", async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     // Silent for 0.6 s, a line, then silent for good: two silences, two events, whatever the load.
     const p = pm.spawn({ command: 'bash', args: ['-c', 'echo a; sleep 0.6; echo b; exec sleep 60'], idleTimeoutMs: 200, onIdle: 'event' });
     const order: string[] = [];
@@ -44,7 +42,7 @@ describe('idle watchdog', () => {
   });
 
   it("for an agent run, output that is not an event does not count: a chatty hung agent is idle", async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const run = pm.spawnAgent({
       agent: 'claude',
       prompt: 'x',
@@ -60,7 +58,7 @@ describe('idle watchdog', () => {
   });
 
   it('rejects onIdle without idleTimeoutMs', () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     expect(() => pm.spawn({ command: 'true', onIdle: 'event' })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining('onIdle needs idleTimeoutMs') }));
   });
 });

@@ -1,11 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessManager, type CpuHigh, type ManagedProcess, type ProcessMetrics } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import type { CpuHigh, ManagedProcess, ProcessMetrics } from '../../src/index.js';
 import { firstLine, fixture, waitFor } from '../helpers/proc.js';
+import { useManager } from '../helpers/use-manager.js';
 
-let pm: ProcessManager;
-afterEach(async () => {
-  await pm?.shutdown();
-});
+const newManager = useManager();
 
 function samples(p: ManagedProcess): ProcessMetrics[] {
   const out: ProcessMetrics[] = [];
@@ -17,7 +15,7 @@ const MiB = 1024 * 1024;
 
 describe('metrics', () => {
   it('samples the whole tree: members, commands, memory, descendants', async () => {
-    pm = new ProcessManager({ stop: { graceMs: 200 } });
+    const pm = newManager({ stop: { graceMs: 200 } });
     const p = pm.spawn({ ...fixture('fork-tree.mjs'), metrics: { intervalMs: 100 } });
     const seen = samples(p);
     const pids = JSON.parse(await firstLine(p, (l) => l.startsWith('{'))) as { leader: number; stubborn: number; escaped: number };
@@ -32,7 +30,7 @@ describe('metrics', () => {
   });
 
   it('measures CPU between samples: a spinning process is busy, sleep is not', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const spin = pm.spawn({ ...fixture('spin.mjs'), metrics: { intervalMs: 100 } });
     const idle = pm.spawn({ command: 'sleep', args: ['60'], metrics: { intervalMs: 100 } });
     const spinSamples = samples(spin);
@@ -44,7 +42,7 @@ describe('metrics', () => {
   });
 
   it('metrics() samples on demand a process that is not sampled periodically', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: 'sleep', args: ['60'] });
     const seen = samples(p);
     await waitFor(() => p.state === 'running', 'sleep to run');
@@ -55,7 +53,7 @@ describe('metrics', () => {
   });
 
   it('stops a tree that grows past maxMemoryBytes, with reason memory-limit', async () => {
-    pm = new ProcessManager({ stop: { graceMs: 1000 } });
+    const pm = newManager({ stop: { graceMs: 1000 } });
     const p = pm.spawn({ ...fixture('leak-memory.mjs'), maxMemoryBytes: 200 * MiB, metrics: { intervalMs: 100 } });
     const seen = samples(p);
     let overBeforeStop = -1;
@@ -68,7 +66,7 @@ describe('metrics', () => {
   });
 
   it('raises cpu-high once when the tree stays above maxCpuPercent for cpuWindowMs', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ ...fixture('spin.mjs'), maxCpuPercent: 20, cpuWindowMs: 300, metrics: { intervalMs: 100 } });
     const highs: CpuHigh[] = [];
     p.on('cpu-high', (h) => highs.push(h));
@@ -85,7 +83,7 @@ describe('metrics', () => {
   });
 
   it('pm.metrics() totals live trees, overall and per scope', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const a1 = pm.spawn({ command: 'sleep', args: ['60'], scope: { kind: 'task', id: 'A' } });
     const a2 = pm.spawn({ command: 'sleep', args: ['60'], scope: { kind: 'task', id: 'A' } });
     const b = pm.spawn({ command: 'sleep', args: ['60'], scope: { kind: 'task', id: 'B' } });
@@ -107,7 +105,7 @@ describe('metrics', () => {
   ])(
     'rejects %j with INVALID_OPTIONS',
     (bad, message) => {
-      pm = new ProcessManager();
+      const pm = newManager();
       expect(() => pm.spawn({ command: 'true', ...(bad as object) })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining(message) }));
     },
   );

@@ -6,16 +6,16 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ListenerError, MAX_TIMER_MS, ProcessManager, type ManagedProcess, type ProcwardError } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { MAX_TIMER_MS, ProcessManager, type ManagedProcess } from '../../src/index.js';
 import { isAlive, waitFor } from '../helpers/proc.js';
+import { useManager } from '../helpers/use-manager.js';
 
-let pm: ProcessManager | undefined;
 const dirs: string[] = [];
-afterEach(async () => {
-  await pm?.shutdown();
-  pm = undefined;
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+const newManager = useManager({
+  afterShutdown: () => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  },
 });
 
 const BAD_STOPS: [string, unknown, string][] = [
@@ -47,48 +47,48 @@ describe('stop options are validated at every entry (and the process is left alo
     ['manager.stopAll', (m, _p, o) => m.stopAll(o as never)],
   ];
   it.each(entries)('%s refuses every bad stop option', async (_name, call) => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: 'sleep', args: ['30'], scope: { kind: 'v', id: '1' } });
     await p.started;
-    for (const [, options, hint] of BAD_STOPS) await rejectsInvalid(() => call(pm!, p, options), hint);
+    for (const [, options, hint] of BAD_STOPS) await rejectsInvalid(() => call(pm, p, options), hint);
     // Nothing was signalled by a refused call.
     expect(p.state).toBe('running');
     expect(isAlive(p.pid!)).toBe(true);
   });
 
   it('an agent run refuses them too', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const run = pm.spawnAgent({ agent: 'claude', prompt: 'x', bin: 'sleep', extraArgs: [], cwd: tmpdir() });
     await run.process.started.catch(() => undefined);
     await rejectsInvalid(() => run.stop({ signal: 'SIGTREM' } as never), 'signal');
   });
 
   it('shutdown() refuses bad options before it begins (new spawns are still accepted)', async () => {
-    pm = new ProcessManager();
-    await rejectsInvalid(() => pm!.shutdown({ graceMs: -1 } as never), 'graceMs');
+    const pm = newManager();
+    await rejectsInvalid(() => pm.shutdown({ graceMs: -1 } as never), 'graceMs');
     expect(pm.isShuttingDown).toBe(false);
     const p = pm.spawn({ command: 'true' });
     expect((await p.exited).state).toBe('completed');
   });
 
   it('pm.stop of an unknown id rejects (NOT_FOUND), it does not throw', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     let promise!: Promise<unknown>;
     expect(() => {
-      promise = pm!.stop('no-such-id');
+      promise = pm.stop('no-such-id');
     }).not.toThrow();
     await expect(promise).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('stopScope with a bad filter rejects, it does not throw', async () => {
-    pm = new ProcessManager();
-    await rejectsInvalid(() => pm!.stopScope({ kind: 42 } as never), 'kind');
+    const pm = newManager();
+    await rejectsInvalid(() => pm.stopScope({ kind: 42 } as never), 'kind');
   });
 });
 
 describe('a method that returns a promise never throws', () => {
   it('write() to an ignored stdin, after end(), after exit: rejections', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const ignored = pm.spawn({ command: 'sleep', args: ['30'] });
     let w!: Promise<void>;
     expect(() => {
@@ -104,12 +104,12 @@ describe('a method that returns a promise never throws', () => {
 
 describe('list() filters by known states only', () => {
   it.each([['runing'], ['RUNNING'], ['done']])('list({ state: %j }) is INVALID_OPTIONS naming the states', (state) => {
-    pm = new ProcessManager();
-    expect(() => pm!.list({ state } as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining('running') }));
+    const pm = newManager();
+    expect(() => pm.list({ state } as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining('running') }));
   });
 
   it('a valid state still filters', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: 'sleep', args: ['30'] });
     await p.started;
     expect(pm.list({ state: 'running' })).toEqual([p]);
@@ -125,8 +125,8 @@ describe('unknown keys name the nearest known one', () => {
     [{ command: 'true', stop: { grace: 5 } }, 'did you mean "graceMs"'],
     [{ command: 'true', zzzzzz: 1 }, 'unknown option "zzzzzz"'],
   ])('spawn(%j)', (options, hint) => {
-    pm = new ProcessManager();
-    expect(() => pm!.spawn(options as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining(hint) }));
+    const pm = newManager();
+    expect(() => pm.spawn(options as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining(hint) }));
     expect(pm.list()).toEqual([]);
   });
 
@@ -152,8 +152,8 @@ describe('durations a timer cannot honour are refused', () => {
     ['timeoutMs (Infinity)', { timeoutMs: Number.POSITIVE_INFINITY }],
     ['timeoutMs (NaN)', { timeoutMs: Number.NaN }],
   ])('spawn %s', (name, extra) => {
-    pm = new ProcessManager();
-    expect(() => pm!.spawn({ command: 'true', ...extra } as never)).toThrow(
+    const pm = newManager();
+    expect(() => pm.spawn({ command: 'true', ...extra } as never)).toThrow(
       expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining(name.split(' ')[0]!.split('.').at(-1)!) }),
     );
   });
@@ -170,7 +170,7 @@ describe('durations a timer cannot honour are refused', () => {
   });
 
   it('the largest a timer can wait is accepted and does not fire early', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: 'sleep', args: ['0.3'], timeoutMs: MAX_TIMER_MS, idleTimeoutMs: MAX_TIMER_MS });
     expect((await p.exited).state).toBe('completed');
   });
@@ -189,21 +189,21 @@ describe('metadata must be JSON', () => {
     ['a Map', { m: new Map() }, 'Map'],
     ['deep nesting', JSON.parse('{"a":'.repeat(80) + '1' + '}'.repeat(80)), 'deep'],
   ])('%s is INVALID_OPTIONS at spawn', (_name, metadata, hint) => {
-    pm = new ProcessManager();
-    expect(() => pm!.spawn({ command: 'true', metadata } as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining(hint) }));
+    const pm = newManager();
+    expect(() => pm.spawn({ command: 'true', metadata } as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining(hint) }));
   });
 
   it('info round-trips through JSON, and the ledger keeps recording', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pw-meta-'));
     dirs.push(dir);
-    pm = new ProcessManager({ stateDir: dir });
+    const pm = newManager({ stateDir: dir });
     const metadata = { task: 'T-1', n: 3, nested: { list: [1, 'two', null, true] } };
     const p = pm.spawn({ command: 'true', metadata });
     await p.exited;
     expect(JSON.parse(JSON.stringify(p.info))).toEqual(JSON.parse(JSON.stringify({ ...p.info })));
     expect(JSON.parse(JSON.stringify(p.info)).metadata).toEqual(metadata);
     // A later refused spawn leaves the ledger working.
-    expect(() => pm!.spawn({ command: 'true', metadata: { n: 1n } as never })).toThrow();
+    expect(() => pm.spawn({ command: 'true', metadata: { n: 1n } as never })).toThrow();
     const q = pm.spawn({ command: 'true', metadata: { after: true } });
     await q.exited;
     await waitFor(() => readFileSync(join(dir, 'ledger.json'), 'utf8').includes(q.id), 'the ledger records the later process');
@@ -223,9 +223,9 @@ describe('strings for the OS: NUL is refused on every backend', () => {
     ['env name with =', { env: { 'X=Y': 'a' } }, 'env'],
     ['cwd', { cwd: '/tmp\0x' }, 'cwd'],
   ])('%s (pipes and pty)', (_name, extra, hint) => {
-    pm = new ProcessManager();
+    const pm = newManager();
     for (const pty of [false, true]) {
-      expect(() => pm!.spawn({ command: 'echo', ...extra, ...(pty ? { pty: true } : {}) } as never)).toThrow(
+      expect(() => pm.spawn({ command: 'echo', ...extra, ...(pty ? { pty: true } : {}) } as never)).toThrow(
         expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining(hint) }),
       );
     }
@@ -235,7 +235,7 @@ describe('strings for the OS: NUL is refused on every backend', () => {
 
 describe('options are read as own properties only', () => {
   it('a polluted Object.prototype.shell does not turn a shell on', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const proto = Object.prototype as Record<string, unknown>;
     proto.shell = true;
     let p: ManagedProcess;
@@ -249,7 +249,7 @@ describe('options are read as own properties only', () => {
   });
 
   it('inherited keys of Object.create({ shell: true }) are not options', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const options = Object.assign(Object.create({ shell: true }) as object, { command: 'echo', args: ['$HOME'] });
     const p = pm.spawn(options as never);
     await p.exited;
@@ -258,70 +258,34 @@ describe('options are read as own properties only', () => {
   });
 
   it('an object of a host class is refused: its inherited getters are not read as options', () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     class Options {
       command = 'echo';
       get shell(): boolean {
         return true;
       }
     }
-    expect(() => pm!.spawn(new Options() as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining('plain object') }));
+    expect(() => pm.spawn(new Options() as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining('plain object') }));
     expect(pm.list()).toEqual([]);
   });
 
   it.each([
-    ['a BigInt signal', () => pm!.spawn({ command: 'true', stop: { signal: 2n } } as never), 'stop.signal'],
-    ['a BigInt state', () => pm!.list({ state: 1n } as never), 'state'],
-    ['a Symbol state', () => pm!.list({ state: Symbol('x') } as never), 'state'],
+    ['a BigInt signal', (pm: ProcessManager) => pm.spawn({ command: 'true', stop: { signal: 2n } } as never), 'stop.signal'],
+    ['a BigInt state', (pm: ProcessManager) => pm.list({ state: 1n } as never), 'state'],
+    ['a Symbol state', (pm: ProcessManager) => pm.list({ state: Symbol('x') } as never), 'state'],
   ])('%s is INVALID_OPTIONS naming the field (its message cannot be JSON)', (_name, call, field) => {
-    pm = new ProcessManager();
-    expect(call).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining(field) }));
+    const pm = newManager();
+    expect(() => call(pm)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining(field) }));
   });
 
   it('a getter that throws is INVALID_OPTIONS naming its key, not a host crash', () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const options = {
       command: 'true',
       get args(): string[] {
         throw new Error('boom');
       },
     };
-    expect(() => pm!.spawn(options)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringMatching(/args.*boom/) }));
-  });
-});
-
-describe('a throwing listener is never lost', () => {
-  it('with no error listener on the process, the manager hears it, with the process', async () => {
-    pm = new ProcessManager();
-    const heard: [ProcwardError, ManagedProcess | undefined][] = [];
-    pm.on('error', (err, p) => heard.push([err, p]));
-    const p = pm.spawn({ command: 'echo', args: ['hi'] });
-    p.on('output', () => {
-      throw new Error('host bug');
-    });
-    await p.exited;
-    await waitFor(() => heard.length > 0, 'the manager error event');
-    expect(heard[0]![0]).toBeInstanceOf(ListenerError);
-    expect(heard[0]![0].message).toContain('output');
-    expect(heard[0]![1]).toBe(p);
-  });
-
-  it('with no error listener anywhere, one process warning', async () => {
-    pm = new ProcessManager();
-    const warnings: Error[] = [];
-    const onWarning = (w: Error): void => void warnings.push(w);
-    process.on('warning', onWarning);
-    try {
-      const p = pm.spawn({ command: 'echo', args: ['hi'] });
-      p.on('output', () => {
-        throw new Error('unheard host bug');
-      });
-      await p.exited;
-      await waitFor(() => warnings.some((w) => w.message.includes('unheard host bug')), 'a warning');
-      expect(warnings.filter((w) => w.message.includes('unheard host bug'))).toHaveLength(1);
-      expect((warnings.find((w) => w.message.includes('unheard host bug')) as Error & { code?: string }).code).toBe('PROCWARD_LISTENER_FAILED');
-    } finally {
-      process.off('warning', onWarning);
-    }
+    expect(() => pm.spawn(options)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringMatching(/args.*boom/) }));
   });
 });

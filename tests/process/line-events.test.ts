@@ -1,14 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessManager, type OutputLine } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import type { OutputLine } from '../../src/index.js';
+import { useManager } from '../helpers/use-manager.js';
 
-let pm: ProcessManager;
-afterEach(async () => {
-  await pm?.shutdown();
-});
+const newManager = useManager();
 
 describe('line events', () => {
   it('split pipe output per stream, before exit, with a last line lacking its newline', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: 'sh', args: ['-c', 'printf "a\\nb\\r\\n"; printf "err\\n" >&2; printf "tail"'] });
     const lines: OutputLine[] = [];
     let atExit = -1;
@@ -21,7 +19,7 @@ describe('line events', () => {
   });
 
   it('give clean text on a PTY while the buffer keeps the raw bytes', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: 'printf', args: ['\\033[31m{"ok":true}\\033[0m\\nloading 5%%\\rloading 99%%\\rdone\\n'], pty: true });
     const lines: string[] = [];
     p.on('line', (l) => lines.push(l.text));

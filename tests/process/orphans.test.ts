@@ -1,18 +1,16 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessManager, type OrphansFound } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import type { OrphansFound } from '../../src/index.js';
 import { isAlive, waitFor } from '../helpers/proc.js';
+import { useManager } from '../helpers/use-manager.js';
 
-let pm: ProcessManager;
-afterEach(async () => {
-  await pm?.shutdown();
-});
+const newManager = useManager();
 
 describe('descendants left behind by a process that exits on its own', () => {
   it('a background job holding the pipe neither hangs the exit nor survives it', async () => {
-    pm = new ProcessManager({ stop: { graceMs: 500 } });
+    const pm = newManager({ stop: { graceMs: 500 } });
     const found: OrphansFound[] = [];
     const p = pm.spawn({ command: 'sh', args: ['-c', 'sleep 300 & echo "bg=$!"; echo done; exit 0'] });
     p.on('orphans', (o) => found.push(o));
@@ -25,7 +23,7 @@ describe('descendants left behind by a process that exits on its own', () => {
   });
 
   it('finds a descendant that left the session and the parent chain, by its environment marker', async () => {
-    pm = new ProcessManager({ stop: { graceMs: 500 } });
+    const pm = newManager({ stop: { graceMs: 500 } });
     // setsid + the parent exiting: neither group, session nor parent link lead to it; it holds stdout.
     const p = pm.spawn({ command: 'bash', args: ['-c', 'setsid sleep 300 & echo "bg=$!"; exit 0'] });
     const exit = await p.exited;
@@ -36,7 +34,7 @@ describe('descendants left behind by a process that exits on its own', () => {
   });
 
   it("orphans: 'keep' reports them and leaves them running", async () => {
-    pm = new ProcessManager({ orphans: 'keep', drainMs: 50 });
+    const pm = newManager({ orphans: 'keep', drainMs: 50 });
     const p = pm.spawn({ command: 'sh', args: ['-c', 'sleep 300 & echo "bg=$!"; exit 0'] });
     const exit = await p.exited;
     const bg = Number(/bg=(\d+)/.exec(p.output.read().data.toString())![1]);
@@ -53,7 +51,7 @@ describe('descendants left behind by a process that exits on its own', () => {
   it('shutdown sweeps a double-forked daemon that kept nothing of its tree', async () => {
     // (If bash exits before its job has called setsid, the job is still an orphan of the group and
     // is stopped at exit instead: either way it must not survive.)
-    pm = new ProcessManager({ stop: { graceMs: 500 } });
+    const pm = newManager({ stop: { graceMs: 500 } });
     // No pipe held, own session, parent gone: only the manager's marker leads to it.
     const p = pm.spawn({ command: 'bash', args: ['-c', 'setsid sleep 300 >/dev/null 2>&1 < /dev/null & echo "bg=$!"'] });
     await p.exited;
@@ -65,7 +63,7 @@ describe('descendants left behind by a process that exits on its own', () => {
     if (p.exit!.orphans.length === 0) expect(swept.flat()).toContain(bg);
   });
   it("a detached daemon (setsid, output elsewhere) is found at the leader's exit and killed", async () => {
-    pm = new ProcessManager({ stop: { graceMs: 500 } });
+    const pm = newManager({ stop: { graceMs: 500 } });
     const dir = mkdtempSync(join(tmpdir(), 'pw-daemon-'));
     try {
       const pidFile = join(dir, 'pid');
@@ -85,7 +83,7 @@ describe('descendants left behind by a process that exits on its own', () => {
   });
 
   it("orphans: 'keep' reports such a daemon and leaves it to the host", async () => {
-    pm = new ProcessManager({ orphans: 'keep' });
+    const pm = newManager({ orphans: 'keep' });
     const dir = mkdtempSync(join(tmpdir(), 'pw-daemon-'));
     let daemon = 0;
     try {

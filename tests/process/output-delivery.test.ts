@@ -1,11 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessManager, type OutputChunk } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import type { OutputChunk } from '../../src/index.js';
 import { fixture } from '../helpers/proc.js';
+import { useManager } from '../helpers/use-manager.js';
 
-let pm: ProcessManager;
-afterEach(async () => {
-  await pm?.shutdown();
-});
+const newManager = useManager();
 
 /** Checks that text is exactly the numbered lines first..last of flood.mjs, in order. */
 function assertNumbered(text: string, expectedLines?: number) {
@@ -23,7 +21,7 @@ function assertNumbered(text: string, expectedLines?: number) {
 describe('output', () => {
   it('delivers every byte of 20 MB to listeners and the buffer, in order, before exit', async () => {
     const size = 20_000_000;
-    pm = new ProcessManager({ output: { maxBytes: 32 * 1024 * 1024 } });
+    const pm = newManager({ output: { maxBytes: 32 * 1024 * 1024 } });
     const p = pm.spawn(fixture('flood.mjs', size));
     const heard: Buffer[] = [];
     let heardAtExit = -1;
@@ -43,7 +41,7 @@ describe('output', () => {
 
   it('keeps stdout and stderr apart in order, and interleaves them in one offset space', async () => {
     const size = 4_000_000;
-    pm = new ProcessManager({ output: { maxBytes: 8 * 1024 * 1024 } });
+    const pm = newManager({ output: { maxBytes: 8 * 1024 * 1024 } });
     const p = pm.spawn(fixture('flood.mjs', size, 'both'));
     const chunks: OutputChunk[] = [];
     p.on('output', (c) => chunks.push(c));
@@ -66,7 +64,7 @@ describe('output', () => {
   it('keeps memory flat under a flood: the buffer holds at most maxBytes', async () => {
     const size = 256 * 1024 * 1024;
     const cap = 1024 * 1024;
-    pm = new ProcessManager({ output: { maxBytes: cap } });
+    const pm = newManager({ output: { maxBytes: cap } });
     const p = pm.spawn({ command: 'head', args: ['-c', String(size), '/dev/zero'] });
     let maxHeld = 0;
     const rssBefore = process.memoryUsage().rss;
@@ -84,7 +82,7 @@ describe('output', () => {
   });
 
   it('a late follower replays from an offset then follows live with no gap or duplicate, ending at exit', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: 'sh', args: ['-c', 'for i in $(seq 1 200); do echo "row $i"; sleep 0.005; done'] });
     // Join once some output exists, from offset 0, while the process keeps writing.
     await new Promise<void>((resolve) => p.on('output', function first() {

@@ -1,11 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessManager, type ManagedProcess } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import type { ManagedProcess } from '../../src/index.js';
 import { firstLine, fixture, isAlive, waitFor } from '../helpers/proc.js';
+import { useManager } from '../helpers/use-manager.js';
 
-let pm: ProcessManager;
-afterEach(async () => {
-  await pm?.shutdown();
-});
+const newManager = useManager();
 
 const lines = (p: ManagedProcess) => p.output.read().data.toString().split('\n').filter(Boolean);
 
@@ -20,7 +18,7 @@ const LONG = 60_000;
 
 describe('stop sequences', () => {
   it('runs each step in turn over the tree, then SIGKILL, sending each signal once', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ ...fixture('signal-steps.mjs', 'none'), stop: { sequence: [{ signal: 'SIGINT', graceMs: 300 }, { signal: 'SIGHUP', graceMs: 300 }] } });
     const pids = await ready(p);
     const exit = await p.stop();
@@ -33,7 +31,7 @@ describe('stop sequences', () => {
   });
 
   it('a leader-only step reaches the leader alone, as a Ctrl-C would', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({
       ...fixture('signal-steps.mjs', 'SIGTERM'),
       stop: { sequence: [{ signal: 'SIGINT', graceMs: 300, target: 'leader' }, { signal: 'SIGTERM', graceMs: LONG }] },
@@ -48,7 +46,7 @@ describe('stop sequences', () => {
   });
 
   it('moves on at once when the leader obeys a leader-only signal but leaves processes behind', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     // The leader exits on SIGINT; its children only on SIGTERM. Waiting out the first grace would time the test out.
     const p = pm.spawn({
       ...fixture('signal-steps.mjs', 'SIGINT', 'SIGTERM'),
@@ -62,7 +60,7 @@ describe('stop sequences', () => {
   });
 
   it('kill() during a sequence goes straight to SIGKILL', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ ...fixture('signal-steps.mjs', 'none'), stop: { sequence: [{ signal: 'SIGINT', graceMs: LONG }, { signal: 'SIGTERM', graceMs: LONG }] } });
     const pids = await ready(p);
     const stopping = p.stop();
@@ -74,7 +72,7 @@ describe('stop sequences', () => {
   });
 
   it('spawns inherit the manager sequence; signal/graceMs on stop() make a one-step sequence', async () => {
-    pm = new ProcessManager({ stop: { sequence: [{ signal: 'SIGHUP', graceMs: LONG }] } });
+    const pm = newManager({ stop: { sequence: [{ signal: 'SIGHUP', graceMs: LONG }] } });
     const a = pm.spawn(fixture('signal-steps.mjs', 'SIGHUP'));
     await ready(a);
     expect(await a.stop()).toMatchObject({ code: 0, signal: null });
@@ -94,7 +92,7 @@ describe('stop sequences', () => {
     [{ sequence: [{ signal: 'SIGNOPE', graceMs: 10 }] }, 'unknown signal'],
     [{ sequence: [{ signal: 'SIGINT', graceMs: 10, target: 'group' }] }, 'target'],
   ])('rejects a bad sequence %j with INVALID_OPTIONS', (stop, message) => {
-    pm = new ProcessManager();
+    const pm = newManager();
     expect(() => pm.spawn({ command: 'true', stop: stop as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining(message) }));
   });
 });

@@ -5,18 +5,18 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessManager, type ProcessExit, type SpawnOptions } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import type { ProcessExit, SpawnOptions } from '../../src/index.js';
 import { isAlive } from '../helpers/proc.js';
 import { tmuxTestSocket } from '../helpers/tmux.js';
+import { useManager } from '../helpers/use-manager.js';
 
 const socket = tmuxTestSocket('startstop');
-let pm: ProcessManager | undefined;
 const dirs: string[] = [];
-afterEach(async () => {
-  await pm?.shutdown();
-  pm = undefined;
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+const newManager = useManager({
+  afterShutdown: () => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  },
 });
 const BACKENDS: [string, Partial<SpawnOptions>][] = [
   ['pipes', {}],
@@ -34,7 +34,7 @@ function witness(): { file: string; options: Pick<SpawnOptions, 'command' | 'arg
 
 describe.each(BACKENDS)('stop() while starting on %s', (_name, extra) => {
   it.each([['stop'], ['kill']] as const)('%s() from the `starting` state listener: nothing runs, the record says stopped', async (how) => {
-    pm = new ProcessManager({ stop: { graceMs: 2000 } });
+    const pm = newManager({ stop: { graceMs: 2000 } });
     const { file, options } = witness();
     const stops: Promise<ProcessExit>[] = [];
     pm.on('state', (p, change) => {
@@ -49,7 +49,7 @@ describe.each(BACKENDS)('stop() while starting on %s', (_name, extra) => {
   });
 
   it('stop() right after spawn(), before the child reported itself: stopped as soon as it exists', async () => {
-    pm = new ProcessManager({ stop: { graceMs: 2000 } });
+    const pm = newManager({ stop: { graceMs: 2000 } });
     const p = pm.spawn({ command: 'sleep', args: ['30'], ...extra } as SpawnOptions);
     expect(p.state).toBe('starting');
     const exit = await p.stop();
@@ -60,7 +60,7 @@ describe.each(BACKENDS)('stop() while starting on %s', (_name, extra) => {
 
 describe('stop() while a restart is starting', () => {
   it('a stop from the backoff → starting transition ends it stopped, with no further attempt', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const dir = mkdtempSync(join(tmpdir(), 'pw-restart-stop-'));
     dirs.push(dir);
     const runs = join(dir, 'runs');
@@ -78,7 +78,7 @@ describe('stop() while a restart is starting', () => {
 
 describe('stop() racing the child\'s own exit', () => {
   it('settles when the leader has exited but is not reaped yet (a zombie the tree scan skips)', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     // The window is a few ms wide: tried many times, nearly every run before the fix hung in one.
     for (let i = 0; i < 40; i++) {
       const p = pm.spawn({ command: 'sh', args: ['-c', 'echo done'] });

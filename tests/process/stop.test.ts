@@ -1,13 +1,10 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ProcessManager, StopFailedError } from '../../src/index.js';
 import { ProcessTree } from '../../src/tree/process-tree.js';
 import { firstLine, fixture, isAlive, stat, waitFor } from '../helpers/proc.js';
+import { useManager } from '../helpers/use-manager.js';
 
-let pm: ProcessManager;
-afterEach(async () => {
-  vi.restoreAllMocks();
-  await pm?.shutdown();
-});
+const newManager = useManager({ beforeShutdown: () => vi.restoreAllMocks() });
 
 async function treeReady(p: ReturnType<ProcessManager['spawn']>) {
   const line = await firstLine(p, (l) => l.startsWith('{'));
@@ -16,7 +13,7 @@ async function treeReady(p: ReturnType<ProcessManager['spawn']>) {
 
 describe('stop', () => {
   it('escalates to SIGKILL over the whole tree, setsid grandchild included', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn(fixture('fork-tree.mjs'));
     const pids = await treeReady(p);
     expect(stat(pids.escaped)!.sid).toBe(pids.escaped); // it really left the session
@@ -29,7 +26,7 @@ describe('stop', () => {
   });
 
   it('sends the first signal exactly once to each process (a second SIGINT often means "quit now")', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn(fixture('ignore-term.mjs'));
     await firstLine(p, (l) => l.startsWith('ready'));
     await p.stop({ graceMs: 300 });
@@ -38,7 +35,7 @@ describe('stop', () => {
   });
 
   it('a cooperative child ends on the first signal, with no SIGKILL', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: 'sleep', args: ['30'] });
     await p.started;
     const exit = await p.stop({ graceMs: 10_000 });
@@ -46,7 +43,7 @@ describe('stop', () => {
   });
 
   it('uses the configured signal first', async () => {
-    pm = new ProcessManager({ stop: { signal: 'SIGINT', graceMs: 10_000 } });
+    const pm = newManager({ stop: { signal: 'SIGINT', graceMs: 10_000 } });
     const p = pm.spawn({ command: 'bash', args: ['-c', 'trap "echo got-int; exit 7" INT; echo ready; while :; do sleep 0.05; done'] });
     await firstLine(p, (l) => l === 'ready');
     const exit = await p.stop();
@@ -55,7 +52,7 @@ describe('stop', () => {
   });
 
   it('kill() SIGKILLs the tree at once, and cuts short a stop in its grace period', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn(fixture('fork-tree.mjs'));
     const pids = await treeReady(p);
     const stopping = p.stop({ graceMs: 60_000 });
@@ -67,7 +64,7 @@ describe('stop', () => {
   });
 
   it('stop() twice returns the same outcome; stop() after exit returns the exit', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: 'sleep', args: ['30'] });
     await p.started;
     const [a, b] = await Promise.all([p.stop(), p.stop()]);
@@ -76,7 +73,7 @@ describe('stop', () => {
   });
 
   it('never says stopped while a member lives: survivors reject with STOP_FAILED', async () => {
-    pm = new ProcessManager({ killTimeoutMs: 200 });
+    const pm = newManager({ killTimeoutMs: 200 });
     const p = pm.spawn(fixture('fork-tree.mjs'));
     const pids = await treeReady(p);
     // Nothing real outlives SIGKILL as root, so the tree is told one member never dies (a D-state process).
@@ -97,7 +94,7 @@ describe('stop', () => {
 
 describe('pause and resume', () => {
   it('SIGSTOPs and SIGCONTs the whole tree', async () => {
-    pm = new ProcessManager({ stop: { graceMs: 100 } });
+    const pm = newManager({ stop: { graceMs: 100 } });
     const p = pm.spawn(fixture('fork-tree.mjs'));
     const pids = await treeReady(p);
     p.pause();
@@ -110,7 +107,7 @@ describe('pause and resume', () => {
   });
 
   it('a paused tree can still be stopped', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: 'sleep', args: ['30'] });
     await p.started;
     p.pause();
@@ -122,7 +119,7 @@ describe('pause and resume', () => {
 
 describe('timeout and abort', () => {
   it('timeoutMs stops the tree with reason timeout', async () => {
-    pm = new ProcessManager({ stop: { graceMs: 100 } });
+    const pm = newManager({ stop: { graceMs: 100 } });
     const p = pm.spawn({ ...fixture('fork-tree.mjs'), timeoutMs: 1500 });
     const pids = await treeReady(p);
     const exit = await p.exited;
@@ -131,7 +128,7 @@ describe('timeout and abort', () => {
   });
 
   it('an aborted signal stops the tree with reason abort', async () => {
-    pm = new ProcessManager({ stop: { graceMs: 100 } });
+    const pm = newManager({ stop: { graceMs: 100 } });
     const ac = new AbortController();
     const p = pm.spawn({ ...fixture('fork-tree.mjs'), signal: ac.signal });
     const pids = await treeReady(p);
@@ -142,21 +139,10 @@ describe('timeout and abort', () => {
   });
 
   it('an already-aborted signal never starts the process', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: 'sleep', args: ['30'], signal: AbortSignal.abort() });
     expect(await p.exited).toMatchObject({ state: 'stopped', reason: 'abort', startedAt: null });
     expect(p.pid).toBeUndefined();
     await expect(p.started).rejects.toMatchObject({ code: 'NOT_RUNNING' });
-  });
-});
-
-describe('host exit', () => {
-  it('a host that exits without shutdown() takes every live tree with it', async () => {
-    pm = new ProcessManager();
-    const host = pm.spawn({ command: process.execPath, args: ['--import', 'tsx', fixture('host-exits.mjs').args[0]!] });
-    const exit = await host.exited;
-    expect(exit.stderrTail).toBe('');
-    const pids = JSON.parse(host.output.read().data.toString().trim()) as Record<string, number>;
-    for (const pid of Object.values(pids)) await waitFor(() => !isAlive(pid), `pid ${pid} to die with its host`);
   });
 });

@@ -1,14 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ProcessManager, type SpawnOptions } from '../../src/index.js';
+import type { ProcessManager, SpawnOptions } from '../../src/index.js';
 import { tmuxTestSocket } from '../helpers/tmux.js';
+import { useManager } from '../helpers/use-manager.js';
 
 const SOCKET = tmuxTestSocket('env-test');
-let pm: ProcessManager;
-afterEach(async () => {
-  await pm?.shutdown();
-});
+const newManager = useManager();
+
 /** Runs a command to its end and returns its output, with the terminal's \r\n made \n. */
-async function outputOf(options: SpawnOptions): Promise<string> {
+async function outputOf(pm: ProcessManager, options: SpawnOptions): Promise<string> {
   const p = pm.spawn(options);
   const exit = await p.exited;
   expect(exit.state, p.output.read().data.toString()).toBe('completed');
@@ -38,9 +37,9 @@ describe.each(BACKENDS)('the environment of a terminal child (%s)', (_name, pty)
   });
 
   it("does not inherit the host's terminal variables: tput sees the terminal it runs on", async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const script = 'echo "cols $(tput cols) lines $(tput lines)"; for v in COLUMNS LINES TERMCAP STY WINDOWID; do printenv $v && echo "leaked $v"; done; echo "TMUX=${TMUX:-none}"; true';
-    const out = await outputOf({ command: 'sh', args: ['-c', script], pty: typeof pty === 'object' ? { ...pty, cols: 80, rows: 24 } : { cols: 80, rows: 24 } });
+    const out = await outputOf(pm, { command: 'sh', args: ['-c', script], pty: typeof pty === 'object' ? { ...pty, cols: 80, rows: 24 } : { cols: 80, rows: 24 } });
     expect(out).toContain('cols 80 lines 24\n');
     expect(out).not.toContain('leaked');
     // tmux sets TMUX for its own session; on node-pty there is none.
@@ -49,8 +48,8 @@ describe.each(BACKENDS)('the environment of a terminal child (%s)', (_name, pty)
   });
 
   it('takes them from the caller’s env when it sets them', async () => {
-    pm = new ProcessManager();
-    const out = await outputOf({ command: 'sh', args: ['-c', 'echo "$COLUMNS $LINES $(tput cols)"'], env: { COLUMNS: '120', LINES: '50' }, pty });
+    const pm = newManager();
+    const out = await outputOf(pm, { command: 'sh', args: ['-c', 'echo "$COLUMNS $LINES $(tput cols)"'], env: { COLUMNS: '120', LINES: '50' }, pty });
     expect(out).toBe('120 50 120\n');
   });
 
@@ -59,9 +58,9 @@ describe.each(BACKENDS)('the environment of a terminal child (%s)', (_name, pty)
     ['env.TERM', { TERM: 'vt100' }, undefined, 'vt100'],
     ['pty.name over env.TERM', { TERM: 'vt100' }, 'xterm', 'xterm'],
   ])('TERM: %s', async (_what, env, name, expected) => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const terminal = typeof pty === 'object' ? { ...pty, ...(name ? { name } : {}) } : name ? { name } : true;
-    const out = await outputOf({ command: 'sh', args: ['-c', 'printenv TERM'], env, pty: terminal });
+    const out = await outputOf(pm, { command: 'sh', args: ['-c', 'printenv TERM'], env, pty: terminal });
     expect(out).toBe(`${expected}\n`);
   });
 });
@@ -70,8 +69,8 @@ describe('the environment of a pipe child', () => {
   it('still inherits COLUMNS and LINES (no terminal of its own to describe)', async () => {
     process.env.COLUMNS = '999';
     try {
-      pm = new ProcessManager();
-      expect(await outputOf({ command: 'sh', args: ['-c', 'echo $COLUMNS'] })).toBe('999\n');
+      const pm = newManager();
+      expect(await outputOf(pm, { command: 'sh', args: ['-c', 'echo $COLUMNS'] })).toBe('999\n');
     } finally {
       delete process.env.COLUMNS;
     }

@@ -1,11 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessManager } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import type { ProcessManager } from '../../src/index.js';
 import { fixture } from '../helpers/proc.js';
+import { useManager } from '../helpers/use-manager.js';
 
-let pm: ProcessManager;
-afterEach(async () => {
-  await pm?.shutdown();
-});
+const newManager = useManager();
 
 /** What flood.mjs writes for `size` bytes, as a terminal shows it (ONLCR: \n → \r\n). */
 function expectedFlood(size: number): Buffer {
@@ -14,7 +12,7 @@ function expectedFlood(size: number): Buffer {
   return Buffer.from(text.slice(0, size).replace(/\n/g, '\r\n'));
 }
 
-async function floodOnce(size: number, expected: Buffer, slowConsumer = false): Promise<void> {
+async function floodOnce(pm: ProcessManager, size: number, expected: Buffer, slowConsumer = false): Promise<void> {
   const p = pm.spawn({ ...fixture('flood.mjs', size), pty: true, output: { maxBytes: 2 * expected.length } });
   let heard = 0;
   let chunks = 0;
@@ -49,21 +47,21 @@ describe('pty output: no lost tail', () => {
     [1024 * 1024, 50],
     [16 * 1024 * 1024, 50],
   ])('%i bytes, %i runs', async (size, runs) => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const expected = expectedFlood(size);
     // Two at a time, so that runs also overlap with each other's exits.
-    for (let i = 0; i < runs; i += 2) await Promise.all([floodOnce(size, expected), floodOnce(size, expected)]);
+    for (let i = 0; i < runs; i += 2) await Promise.all([floodOnce(pm, size, expected), floodOnce(pm, size, expected)]);
   }, 300_000);
 
   it('holds with a host whose event loop is blocked for 250 ms at a time', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const size = 4 * 1024 * 1024;
     const expected = expectedFlood(size);
-    for (let i = 0; i < 3; i++) await floodOnce(size, expected, true);
+    for (let i = 0; i < 3; i++) await floodOnce(pm, size, expected, true);
   }, 300_000);
 
   it('keeps memory bounded by the buffer cap under a flood', async () => {
-    pm = new ProcessManager({ output: { maxBytes: 1024 * 1024 } });
+    const pm = newManager({ output: { maxBytes: 1024 * 1024 } });
     const size = 128 * 1024 * 1024;
     const p = pm.spawn({ command: 'head', args: ['-c', String(size), '/dev/zero'], pty: true });
     let maxHeld = 0;

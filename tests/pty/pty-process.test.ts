@@ -1,15 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessManager, isProcwardError, type OutputChunk, type StateChange } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { isProcwardError, type OutputChunk, type StateChange } from '../../src/index.js';
 import { execSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURES, isAlive, stat, waitFor } from '../helpers/proc.js';
+import { useManager } from '../helpers/use-manager.js';
 
-let pm: ProcessManager;
-afterEach(async () => {
-  await pm?.shutdown();
-});
+const newManager = useManager();
 
 const text = (p: { output: { read(): { data: Buffer } } }) => p.output.read().data.toString();
 /** Waits until the terminal output (from `since`) matches. */
@@ -18,7 +16,7 @@ const untilOutput = (p: { output: { read(o?: { since?: number }): { data: Buffer
 
 describe('pty processes', () => {
   it('run on a real terminal with the same lifecycle, events and info', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const changes: string[] = [];
     const chunks: OutputChunk[] = [];
     const p = pm.spawn({ command: 'bash', args: ['-c', '[ -t 0 ] && [ -t 1 ] && echo "tty $(stty size)"; exit 3'], pty: { cols: 100, rows: 30 } });
@@ -30,11 +28,12 @@ describe('pty processes', () => {
     expect(text(p)).toBe('tty 30 100\r\n');
     expect(chunks.every((c) => c.stream === 'pty')).toBe(true);
     expect(p.info.pty).toEqual({ cols: 100, rows: 30 });
-    expect(stat(process.pid)).toBeDefined();
+    // Reaped with its terminal: nothing of the leader is left once `exited` resolves.
+    expect(stat(p.pid!)).toBeUndefined();
   });
 
   it('leads its own session and process group', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: 'sleep', args: ['30'], pty: true });
     await p.started;
     // forkpty's child calls setsid right after fork; wait for it rather than race it.
@@ -43,7 +42,7 @@ describe('pty processes', () => {
   });
 
   it('answers an interactive shell, reports the new size after resize, and Ctrl-C interrupts only the foreground job', async () => {
-    pm = new ProcessManager({ stop: { graceMs: 200 } });
+    const pm = newManager({ stop: { graceMs: 200 } });
     const p = pm.spawn({ command: 'bash', args: ['--norc', '--noprofile', '-i'], pty: true, env: { PS1: 'READY> ' } });
     await untilOutput(p, /READY> $/);
     let from = p.output.end;
@@ -72,7 +71,7 @@ describe('pty processes', () => {
   });
 
   it('end() sends end-of-file; a write after exit is NOT_RUNNING', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: 'cat', pty: true });
     await p.started;
     await p.write('typed\r');
@@ -84,7 +83,7 @@ describe('pty processes', () => {
   });
 
   it('stop() escalates over the terminal\'s whole tree: background jobs, a SIGHUP/SIGTERM ignorer, a setsid escapee', async () => {
-    pm = new ProcessManager({ stop: { graceMs: 300 } });
+    const pm = newManager({ stop: { graceMs: 300 } });
     const p = pm.spawn({ command: 'bash', args: ['--norc', '--noprofile', '-i'], pty: true, env: { PS1: 'READY> ' } });
     await untilOutput(p, /READY> $/);
     // Two background jobs (one ignores SIGTERM and SIGHUP under nohup) and, from a subshell so that
@@ -100,7 +99,7 @@ describe('pty processes', () => {
   });
 
   it('timeoutMs and abort end a terminal process like a pipe one', async () => {
-    pm = new ProcessManager({ stop: { graceMs: 100 } });
+    const pm = newManager({ stop: { graceMs: 100 } });
     const a = pm.spawn({ command: 'sleep', args: ['30'], pty: true, timeoutMs: 300 });
     const ac = new AbortController();
     const b = pm.spawn({ command: 'sleep', args: ['30'], pty: true, signal: ac.signal });
@@ -117,7 +116,7 @@ describe('pty bad input gets the same typed errors as pipes', () => {
     [{ command: 'ls', cwd: '/no/such/dir' }, 'cwd-not-found'],
     [{ command: 'NOT_EXECUTABLE' }, 'permission-denied'],
   ])('%j → %s', async (opts, kind) => {
-    pm = new ProcessManager();
+    const pm = newManager();
     if (opts.command === 'NOT_EXECUTABLE') {
       const dir = mkdtempSync(join(tmpdir(), 'procward-'));
       opts = { command: join(dir, 'script.sh') };
@@ -131,7 +130,7 @@ describe('pty bad input gets the same typed errors as pipes', () => {
   });
 
   it('rejects stdin or shell with pty, and a bad size', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     expect(() => pm.spawn({ command: 'cat', pty: true, stdin: 'ignore' })).toThrow(/stdin does not apply with pty/);
     expect(() => pm.spawn({ command: 'cat', pty: true, shell: true })).toThrow(/shell does not apply with pty/);
     expect(() => pm.spawn({ command: 'cat', pty: { cols: 0 } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));

@@ -1,15 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessManager } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/proc.js';
+import { useManager } from '../helpers/use-manager.js';
 
-let pm: ProcessManager;
-afterEach(async () => {
-  await pm?.shutdown();
-});
+const newManager = useManager();
 
 describe('screen()', () => {
   it('shows what a person would see: colours and cursor moves applied, not raw bytes', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     // Colours, a line overwritten with \r, and an absolute cursor move.
     const p = pm.spawn({
       command: 'printf',
@@ -26,7 +23,7 @@ describe('screen()', () => {
   });
 
   it('follows a live interactive shell and its resizes', async () => {
-    pm = new ProcessManager({ stop: { graceMs: 100 } });
+    const pm = newManager({ stop: { graceMs: 100 } });
     const p = pm.spawn({ command: 'bash', args: ['--norc', '--noprofile', '-i'], pty: { cols: 60, rows: 10 }, env: { PS1: 'READY> ' } });
     await waitFor(async () => (await p.screen()).lines.at(-1) === 'READY>', 'the prompt on screen');
     await p.write('echo one; echo two\r');
@@ -41,7 +38,7 @@ describe('screen()', () => {
   });
 
   it('is NOT_SUPPORTED on a pipe process', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: 'true' });
     await expect(p.screen()).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
   });

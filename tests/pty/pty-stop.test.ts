@@ -1,13 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULTS, ProcessManager, type ManagedProcess, type ManagerOptions, type SpawnOptions } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { DEFAULTS, type ManagedProcess, type ManagerOptions, type SpawnOptions } from '../../src/index.js';
 import { fixture, isAlive, waitFor } from '../helpers/proc.js';
 import { tmuxTestSocket } from '../helpers/tmux.js';
+import { useManager } from '../helpers/use-manager.js';
 
 const SOCKET = tmuxTestSocket('stop-test');
-let pm: ProcessManager;
-afterEach(async () => {
-  await pm?.shutdown();
-});
+const newManager = useManager();
 const text = (p: ManagedProcess) => p.output.read().data.toString();
 const SHELL = { command: 'bash', args: ['--norc', '--noprofile', '-i'], env: { PS1: 'READY> ' } };
 
@@ -25,7 +23,7 @@ describe.each([
   ['tmux', { backend: 'tmux', socket: SOCKET }],
 ] as const)('stopping an interactive shell on a terminal (%s)', (_name, pty) => {
   it('hangs it up first by default: it ends on SIGHUP, with its jobs, without waiting out a grace period', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ ...SHELL, pty });
     const job = await shellWithJob(p);
     const exit = await p.stop();
@@ -38,7 +36,7 @@ describe.each([
     ["the spawn's stop", {}, { stop: { signal: 'SIGTERM', graceMs: 200 } }],
     ["the spawn's stop sequence", {}, { stop: { sequence: [{ signal: 'SIGTERM', graceMs: 200 }] } }],
   ])('%s wins: SIGTERM, which the shell ignores, then SIGKILL', async (_what, managerOptions, spawnOptions) => {
-    pm = new ProcessManager(managerOptions);
+    const pm = newManager(managerOptions);
     const p = pm.spawn({ ...SHELL, pty, ...spawnOptions });
     const job = await shellWithJob(p);
     const exit = await p.stop();
@@ -49,7 +47,7 @@ describe.each([
 
 describe('the default terminal stop sequence', () => {
   it('sends SIGTERM to what ignores the hang-up', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     // Logs each signal, exits on SIGTERM; it has a SIGHUP handler, so the hang-up does not end it.
     const p = pm.spawn({ ...fixture('signal-steps.mjs', 'SIGTERM'), pty: true });
     await waitFor(() => text(p).includes('child ready') && text(p).includes('escaped ready'), 'the fixture ready');
@@ -61,7 +59,7 @@ describe('the default terminal stop sequence', () => {
   });
 
   it('stop({ graceMs }) keeps the hang-up as the signal; stop({ signal }) replaces it', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const a = pm.spawn({ ...SHELL, pty: true });
     const b = pm.spawn({ ...SHELL, pty: true });
     await Promise.all([shellWithJob(a), shellWithJob(b)]);
@@ -70,7 +68,7 @@ describe('the default terminal stop sequence', () => {
   });
 
   it('does not apply to pipes: their stop still begins with SIGTERM', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn(fixture('signal-steps.mjs', 'SIGTERM'));
     await waitFor(() => text(p).includes('child ready') && text(p).includes('escaped ready'), 'the fixture ready');
     expect(await p.stop()).toMatchObject({ state: 'stopped', code: 0 });

@@ -1,15 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { LimitReachedError, NotFoundError, ProcessManager, ShuttingDownError, type ManagedProcess } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { LimitReachedError, NotFoundError, ShuttingDownError, type ManagedProcess } from '../../src/index.js';
 import { fixture, isAlive, waitFor } from '../helpers/proc.js';
+import { useManager } from '../helpers/use-manager.js';
 
-let pm: ProcessManager;
-afterEach(async () => {
-  await pm?.shutdown();
-});
+const newManager = useManager();
 
 describe('registry', () => {
   it('maxConcurrent queues spawns and never runs more than the limit', async () => {
-    pm = new ProcessManager({ maxConcurrent: 2 });
+    const pm = newManager({ maxConcurrent: 2 });
     let running = 0;
     let peak = 0;
     pm.on('state', (_p, c) => {
@@ -25,7 +23,7 @@ describe('registry', () => {
   });
 
   it('a queued process can be stopped before it starts', async () => {
-    pm = new ProcessManager({ maxConcurrent: 1 });
+    const pm = newManager({ maxConcurrent: 1 });
     const a = pm.spawn({ command: 'sleep', args: ['30'] });
     const b = pm.spawn({ command: 'sleep', args: ['30'] });
     expect(b.state).toBe('queued');
@@ -35,7 +33,7 @@ describe('registry', () => {
   });
 
   it('maxProcesses refuses with LIMIT_REACHED and accepts again once one ends', async () => {
-    pm = new ProcessManager({ maxProcesses: 2 });
+    const pm = newManager({ maxProcesses: 2 });
     const a = pm.spawn({ command: 'sleep', args: ['30'] });
     pm.spawn({ command: 'sleep', args: ['30'] });
     expect(() => pm.spawn({ command: 'true' })).toThrow(LimitReachedError);
@@ -50,7 +48,7 @@ describe('registry', () => {
   });
 
   it('retainExited keeps the last N exited processes with their output and removes older ones', async () => {
-    pm = new ProcessManager({ retainExited: 2 });
+    const pm = newManager({ retainExited: 2 });
     const removed: string[] = [];
     pm.on('remove', (p) => removed.push(p.id));
     const ps: ManagedProcess[] = [];
@@ -68,7 +66,7 @@ describe('registry', () => {
   });
 
   it('lists by state, scope, type and label', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const a = pm.spawn({ command: 'sleep', args: ['30'], label: 'a', type: 'service', scope: { kind: 'task', id: 't1' } });
     const b = pm.spawn({ command: 'sleep', args: ['30'], label: 'b', scope: { kind: 'task', id: 't2' } });
     const c = pm.spawn({ command: 'true', label: 'c', scope: { kind: 'project', id: 'p' } });
@@ -84,7 +82,7 @@ describe('registry', () => {
   });
 
   it('stopScope stops every live process of a scope and nothing else', async () => {
-    pm = new ProcessManager({ stop: { graceMs: 200 } });
+    const pm = newManager({ stop: { graceMs: 200 } });
     const inScope = [
       pm.spawn({ ...fixture('fork-tree.mjs'), scope: { kind: 'mission', id: 'm1' } }),
       pm.spawn({ command: 'sleep', args: ['30'], scope: { kind: 'mission', id: 'm1' } }),
@@ -100,7 +98,7 @@ describe('registry', () => {
   });
 
   it('stop(id) stops one; an unknown id rejects with NOT_FOUND', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: 'sleep', args: ['30'] });
     await p.started;
     expect((await pm.stop(p.id)).state).toBe('stopped');
@@ -111,7 +109,7 @@ describe('registry', () => {
   });
 
   it('stopAll and shutdown leave nothing running; shutdown refuses new spawns', async () => {
-    pm = new ProcessManager({ maxConcurrent: 2, stop: { graceMs: 200 } });
+    const pm = newManager({ maxConcurrent: 2, stop: { graceMs: 200 } });
     const ps = [pm.spawn(fixture('fork-tree.mjs')), pm.spawn({ command: 'sleep', args: ['30'] }), pm.spawn({ command: 'sleep', args: ['30'] })];
     const tree = await waitFor(() => {
       const line = ps[0]!.output.read().data.toString().split('\n').find((l) => l.startsWith('{'));
@@ -128,11 +126,27 @@ describe('registry', () => {
   });
 
   it('stopAll stops everything with reason stop', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const ps = [pm.spawn({ command: 'sleep', args: ['30'] }), pm.spawn({ command: 'sleep', args: ['30'] })];
     await Promise.all(ps.map((p) => p.started));
     const exits = await pm.stopAll();
     expect(exits.map((e) => e.reason)).toEqual(['stop', 'stop']);
     expect(ps.every((p) => !isAlive(p.pid!))).toBe(true);
+  });
+});
+
+describe('queue priorities', () => {
+  it('starts queued processes by priority, first come first within one', async () => {
+    const pm = newManager({ maxConcurrent: 1 });
+    const blocker = pm.spawn({ command: 'sleep', args: ['60'] });
+    await blocker.started;
+    const order: string[] = [];
+    for (const [label, priority] of [['low', -1], ['normal-1', 0], ['high', 5], ['normal-2', undefined], ['urgent', 10]] as const) {
+      const p = pm.spawn({ command: 'true', label, priority });
+      p.on('state', (c) => c.to === 'starting' && order.push(label));
+    }
+    await blocker.stop();
+    await waitFor(() => order.length === 5, 'every queued process started');
+    expect(order).toEqual(['urgent', 'high', 'normal-1', 'normal-2', 'low']);
   });
 });

@@ -1,14 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ProcessManager, type ManagedProcess, type RestartScheduled, type StateChange } from '../../src/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ManagedProcess, RestartScheduled, StateChange } from '../../src/index.js';
 import { fixture, isAlive, waitFor } from '../helpers/proc.js';
+import { useManager } from '../helpers/use-manager.js';
 
-let pm: ProcessManager;
-afterEach(async () => {
-  await pm?.shutdown();
-});
+const newManager = useManager();
 
 const dir = mkdtempSync(join(tmpdir(), 'procward-restart-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,7 +27,7 @@ function record(p: ManagedProcess) {
 
 describe('restart policy on real processes', () => {
   it('restarts a crashing process under the same id until it stays up; the output marks each attempt', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const managerRestarts: string[] = [];
     pm.on('restart', (p) => managerRestarts.push(p.id));
     const p = pm.spawn({ ...crasher(0, { CRASH_TIMES: '3' }), restart: 'on-failure', backoff: quick, label: 'svc' });
@@ -62,7 +60,7 @@ describe('restart policy on real processes', () => {
   });
 
   it('gives up on a crash loop: failed, reason crash-loop, after maxRestarts', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ ...crasher(0, {}, 3), restart: 'always', maxRestarts: 3, minUptimeMs: 60_000, backoff: quick });
     const { states, restarts } = record(p);
     const exit = await p.exited;
@@ -74,7 +72,7 @@ describe('restart policy on real processes', () => {
   });
 
   it('counts a run that lived minUptimeMs as healthy: the backoff stays at its start', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ ...crasher(0), restart: 'on-failure', maxRestarts: 2, minUptimeMs: 0, backoff: quick });
     const { restarts } = record(p);
     expect(await p.exited).toMatchObject({ state: 'failed', reason: 'crash-loop' });
@@ -85,7 +83,7 @@ describe('restart policy on real processes', () => {
   });
 
   it("on-failure leaves a clean exit alone; 'always' restarts it", async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const once = pm.spawn({ command: 'true', restart: 'on-failure', backoff: quick });
     expect(await once.exited).toMatchObject({ state: 'completed', reason: 'exit', restarts: 0 });
 
@@ -94,7 +92,7 @@ describe('restart policy on real processes', () => {
   });
 
   it('services restart on failure by default; commands do not', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const service = pm.spawn({ ...crasher(0), type: 'service', maxRestarts: 1, backoff: quick });
     expect(await service.exited).toMatchObject({ state: 'failed', reason: 'crash-loop', restarts: 1 });
     const command = pm.spawn(crasher(0));
@@ -102,7 +100,7 @@ describe('restart policy on real processes', () => {
   });
 
   it('stop() during backoff cancels the restart at once', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ ...crasher(0), stdin: 'pipe', restart: 'on-failure', backoff: { initialMs: 600_000 } });
     const { states } = record(p);
     await waitFor(() => p.state === 'backoff', 'state backoff');
@@ -114,7 +112,7 @@ describe('restart policy on real processes', () => {
   });
 
   it('a stop the host asked for never restarts: stop, kill, scope, timeout', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const opts = { command: 'sleep', args: ['60'], restart: 'always' as const, backoff: quick };
     const stopped = pm.spawn(opts);
     const killed = pm.spawn(opts);
@@ -131,7 +129,7 @@ describe('restart policy on real processes', () => {
   });
 
   it('the deadline spans every attempt: timeoutMs ends a process that keeps restarting', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ ...crasher(0), restart: 'on-failure', maxRestarts: 1000, minUptimeMs: 0, backoff: quick, timeoutMs: 1000 });
     const exit = await p.exited;
     expect(exit).toMatchObject({ state: 'stopped', reason: 'timeout' });
@@ -139,7 +137,7 @@ describe('restart policy on real processes', () => {
   });
 
   it('a watchdog stop is a failure the policy restarts (idle), and the reason is reported', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: 'bash', args: ['-c', 'echo up; exec sleep 60'], idleTimeoutMs: 200, restart: 'on-failure', maxRestarts: 1, backoff: quick });
     const { restarts, states } = record(p);
     const exit = await p.exited;
@@ -150,7 +148,7 @@ describe('restart policy on real processes', () => {
   });
 
   it('kills what a crashed attempt left behind before the next one starts', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ ...crasher(0, { CRASH_CHILD: '1', CRASH_TIMES: '1' }), restart: 'on-failure', backoff: quick });
     const leftBehind: number[] = [];
     const aliveAtRestart: boolean[] = [];
@@ -168,7 +166,7 @@ describe('restart policy on real processes', () => {
   });
 
   it('restarts a terminal process too, with lines and stdin of each attempt its own', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: 'bash', args: ['-c', 'read -r x; echo "got $x"; exit 2'], pty: true, restart: 'on-failure', maxRestarts: 1, backoff: quick });
     const lines: string[] = [];
     p.on('line', (l) => lines.push(l.text));
@@ -181,7 +179,7 @@ describe('restart policy on real processes', () => {
   });
 
   it('refuses restart options that would do nothing, and a backoff that starts above its cap', () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     expect(() => pm.spawn({ command: 'true', maxRestarts: 3 })).toThrow(/maxRestarts needs restart/);
     expect(() => pm.spawn({ command: 'true', restart: 'never', backoff: { initialMs: 5 } })).toThrow(/backoff needs restart/);
     expect(() => pm.spawn({ command: 'true', restart: 'always', backoff: { initialMs: 5000, maxMs: 100 } })).toThrow(/initialMs must not exceed/);
@@ -191,7 +189,7 @@ describe('restart policy on real processes', () => {
 
 describe('restart after a memory limit', () => {
   it('a tree over maxMemoryBytes is stopped (memory-limit) and started again, like a leaking service should be', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ ...fixture('leak-memory.mjs'), maxMemoryBytes: 200 * 1024 * 1024, metrics: { intervalMs: 100 }, restart: 'on-failure', maxRestarts: 1, backoff: quick });
     const { restarts } = record(p);
     const exit = await p.exited;

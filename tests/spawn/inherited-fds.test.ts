@@ -2,11 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ProcessManager, type ManagedProcess, type SpawnOptions } from '../../src/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ManagedProcess, ProcessManager, SpawnOptions } from '../../src/index.js';
 import { inheritableFds } from '../../src/internal/inheritable-fds.js';
 import { isAlive, waitFor } from '../helpers/proc.js';
 import { tmuxTestSocket } from '../helpers/tmux.js';
+import { useManager } from '../helpers/use-manager.js';
 
 // A child's view of its own descriptors: the shell execs ls on its own /proc entry, so ls lists what
 // the child inherited (and the directory it has open to read it).
@@ -14,13 +15,10 @@ const LIST_FDS = 'exec ls -l /proc/$$/fd';
 const SOCKET = tmuxTestSocket('fds-test');
 const O_CLOEXEC = 0o2000000;
 
-let pm: ProcessManager | undefined;
 const dirs: string[] = [];
-afterEach(async () => {
-  await pm?.shutdown();
-  pm = undefined;
+const newManager = useManager({
   // A terminal's master is closed, and forgotten, a moment after its process has ended.
-  await waitFor(() => inheritableFds().length === 0, 'every master to be closed');
+  afterShutdown: () => waitFor(() => inheritableFds().length === 0, 'every master to be closed'),
 });
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -29,8 +27,8 @@ afterAll(() => {
 const text = (p: ManagedProcess) => p.output.read().data.toString();
 
 /** What the child said its descriptors are. */
-async function childFds(options: Partial<SpawnOptions>): Promise<Map<number, string>> {
-  const p = pm!.spawn({ ...options, command: 'sh', args: ['-c', LIST_FDS] });
+async function childFds(pm: ProcessManager, options: Partial<SpawnOptions>): Promise<Map<number, string>> {
+  const p = pm.spawn({ ...options, command: 'sh', args: ['-c', LIST_FDS] });
   const exit = await p.exited;
   expect(exit.state, text(p)).toBe('completed');
   const fds = new Map<number, string>();
@@ -66,9 +64,9 @@ function foreignFds(): number[] {
  * A terminal whose master sits above a gap of unused descriptor numbers: what made node-pty's
  * close-on-exec walk in the child (which stops at the first gap above 15) miss it.
  */
-async function terminalAboveGap(): Promise<ManagedProcess> {
+async function terminalAboveGap(pm: ProcessManager): Promise<ManagedProcess> {
   const spacers = Array.from({ length: 24 }, () => openSync('/dev/null', 'r'));
-  const t = pm!.spawn({ command: 'cat', pty: true });
+  const t = pm.spawn({ command: 'cat', pty: true });
   await t.started;
   for (const fd of spacers) closeSync(fd);
   expect(Math.max(...inheritableFds())).toBeGreaterThan(Math.max(...spacers));
@@ -90,8 +88,8 @@ function masters(pid: number | 'self'): Map<number, string> {
 }
 
 /** Two terminals kept open (cat waits for input), so that their masters are held while other children start. */
-async function openTerminals(): Promise<ManagedProcess[]> {
-  const terms = [pm!.spawn({ command: 'cat', pty: true }), pm!.spawn({ command: 'cat', pty: true })];
+async function openTerminals(pm: ProcessManager): Promise<ManagedProcess[]> {
+  const terms = [pm.spawn({ command: 'cat', pty: true }), pm.spawn({ command: 'cat', pty: true })];
   await Promise.all(terms.map((t) => t.started));
   expect(inheritableFds().length).toBeGreaterThanOrEqual(2);
   return terms;
@@ -99,11 +97,11 @@ async function openTerminals(): Promise<ManagedProcess[]> {
 
 describe('terminal masters do not leak into children', () => {
   it('pipe children: 0, 1 and 2, plus /dev/null where the host has a terminal master; no terminal', async () => {
-    pm = new ProcessManager();
-    await openTerminals();
-    await terminalAboveGap();
+    const pm = newManager();
+    await openTerminals(pm);
+    await terminalAboveGap(pm);
     const held = inheritableFds();
-    const fds = await childFds({});
+    const fds = await childFds(pm, {});
     expect([...fds.keys()].filter((fd) => fd > 2).sort((a, b) => a - b)).toEqual(held);
     for (const fd of held) expect(fds.get(fd)).toBe('/dev/null');
     expect([...fds.values()].some((t) => /ptmx|\/dev\/pts\//.test(t))).toBe(false);
@@ -112,29 +110,29 @@ describe('terminal masters do not leak into children', () => {
   it('pipe children through setpriv (pdeathsig) and persisted children writing their spool: the same', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'procward-fds-'));
     dirs.push(stateDir);
-    pm = new ProcessManager({ pdeathsig: true, stateDir });
-    await openTerminals();
+    const pm = newManager({ pdeathsig: true, stateDir });
+    await openTerminals(pm);
     const held = inheritableFds();
     for (const options of [{}, { persist: true }] as Partial<SpawnOptions>[]) {
-      const fds = await childFds(options);
+      const fds = await childFds(pm, options);
       expect([...fds.keys()].filter((fd) => fd > 2).sort((a, b) => a - b), JSON.stringify(options)).toEqual(held);
       expect([...fds.values()].some((t) => /ptmx|\/dev\/pts\//.test(t))).toBe(false);
     }
   });
 
   it('terminal children (node-pty): 0, 1 and 2 only, all on their own terminal', async () => {
-    pm = new ProcessManager();
-    await openTerminals();
-    await terminalAboveGap();
-    const fds = await childFds({ pty: true });
+    const pm = newManager();
+    await openTerminals(pm);
+    await terminalAboveGap(pm);
+    const fds = await childFds(pm, { pty: true });
     expect([...fds.keys()].sort()).toEqual([0, 1, 2]);
     expect(new Set(fds.values()).size).toBe(1);
     expect(fds.get(0)).toMatch(/^\/dev\/pts\/\d+$/);
   });
 
   it('terminal children above a gap keep their pid and argv (the closing exec replaces itself)', async () => {
-    pm = new ProcessManager();
-    await terminalAboveGap();
+    const pm = newManager();
+    await terminalAboveGap(pm);
     const p = pm.spawn({ command: 'sleep', args: ['30'], pty: true });
     await p.started;
     // forkpty's child execs at once; the closing shell execs the command in turn: wait for the second exec.
@@ -148,7 +146,7 @@ describe('terminal masters do not leak into children', () => {
   // Without bash, gaps are filled for the fork instead, and masters climb (see pty/fork-guard.ts).
   const hasBash = ['/bin/bash', '/usr/bin/bash'].some((p) => existsSync(p));
   it.skipIf(!hasBash)('masters do not climb while terminals overlap: each new one takes the lowest free number', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     let previous = pm.spawn({ command: 'cat', pty: true });
     await previous.started;
     const first = Math.max(...inheritableFds());
@@ -166,14 +164,14 @@ describe('terminal masters do not leak into children', () => {
   });
 
   it('tmux children: 0, 1 and 2 only, and the tmux server holds none of our masters', async () => {
-    pm = new ProcessManager();
-    await openTerminals();
-    await terminalAboveGap();
+    const pm = newManager();
+    await openTerminals(pm);
+    await terminalAboveGap(pm);
     // Started now, the server is forked while the masters are open; this session keeps it there
     // to be looked at afterwards.
     const keeper = pm.spawn({ command: 'cat', pty: { backend: 'tmux', socket: SOCKET } });
     await keeper.started;
-    const fds = await childFds({ pty: { backend: 'tmux', socket: SOCKET } });
+    const fds = await childFds(pm, { pty: { backend: 'tmux', socket: SOCKET } });
     expect([...fds.keys()].sort()).toEqual([0, 1, 2]);
     expect(fds.get(0)).toMatch(/^\/dev\/pts\/\d+$/);
     const server = Number(execFileSync('tmux', ['-L', SOCKET, 'display-message', '-p', '#{pid}']).toString().trim());
@@ -182,20 +180,20 @@ describe('terminal masters do not leak into children', () => {
   });
 
   it('the watchdog holds none of them', async () => {
-    pm = new ProcessManager();
-    await openTerminals();
+    const pm = newManager();
+    await openTerminals(pm);
     // The watchdog starts with the first process; start one more so it has seen the terminals open.
     const p = pm.spawn({ command: 'true' });
     await p.exited;
-    const watchdog = await waitFor(() => pm!.watchdogPid, 'the watchdog');
+    const watchdog = await waitFor(() => pm.watchdogPid, 'the watchdog');
     expect(masters(watchdog).size).toBe(0);
   });
 
   it("the host's own descriptors: terminal masters are the only ones without close-on-exec, and each is shielded", async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'procward-fds-'));
     dirs.push(stateDir);
-    pm = new ProcessManager({ stateDir });
-    await openTerminals();
+    const pm = newManager({ stateDir });
+    await openTerminals(pm);
     const ours = pm.spawn({ command: 'sleep', args: ['30'], persist: false });
     await ours.started;
     for (const name of readdirSync('/proc/self/fd')) {
@@ -214,16 +212,16 @@ describe('terminal masters do not leak into children', () => {
   });
 
   it('forgets a master once its terminal is closed', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const before = inheritableFds().length;
-    const terms = await openTerminals();
+    const terms = await openTerminals(pm);
     for (const t of terms) t.end();
     await Promise.all(terms.map((t) => t.exited));
     await waitFor(() => inheritableFds().length === before, 'the masters to be forgotten');
   });
 
   it('a pipe child cannot type into another process’s terminal (the injection repro fails)', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const head = pm.spawn({ command: 'head', args: ['-n1'], pty: true });
     await head.started;
     const inject = pm.spawn({ command: 'bash', args: ['-c', 'n=0; for f in /proc/$$/fd/*; do [ "$(readlink $f)" = /dev/ptmx ] && echo injected >&${f##*/} && n=$((n+1)); done; echo "wrote to $n"'] });

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ProcessManager } from '../../src/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { isAlive, waitFor } from '../helpers/proc.js';
+import { useManager } from '../helpers/use-manager.js';
 
 const socket = `procward-pm-test-${process.pid}`;
 const hasSession = (session: string) => {
@@ -13,10 +13,7 @@ const hasSession = (session: string) => {
   }
 };
 
-let pm: ProcessManager;
-afterEach(async () => {
-  await pm?.shutdown();
-});
+const newManager = useManager();
 afterAll(() => {
   try {
     execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
@@ -27,7 +24,7 @@ afterAll(() => {
 
 describe("pty: { backend: 'tmux' } through the manager", () => {
   it('runs a shell in a tmux session a person could attach to: write, output, screen, resize, stop over the tree', async () => {
-    pm = new ProcessManager({ stop: { graceMs: 500 } });
+    const pm = newManager({ stop: { graceMs: 500 } });
     const p = pm.spawn({ command: 'bash', args: ['--norc', '--noprofile', '-i'], env: { PS1: '$ ' }, pty: { backend: 'tmux', socket, cols: 70, rows: 15 } });
     await p.started;
     const session = p.info.pty!.tmux!.session;
@@ -52,7 +49,7 @@ describe("pty: { backend: 'tmux' } through the manager", () => {
   });
 
   it('reports the exit code of a command that ends by itself, with all of its output', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: 'bash', args: ['-c', 'for i in $(seq 200); do echo "line $i"; done; exit 3'], pty: { backend: 'tmux', socket } });
     const exit = await p.exited;
     expect(exit).toMatchObject({ state: 'failed', code: 3 });
@@ -62,7 +59,7 @@ describe("pty: { backend: 'tmux' } through the manager", () => {
   });
 
   it('refuses a session name tmux would not take literally, and tmux settings without the tmux backend', () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     expect(() => pm.spawn({ command: 'true', pty: { backend: 'tmux', session: 'a;kill-server' } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
     expect(() => pm.spawn({ command: 'true', pty: { session: 'x' } })).toThrow(/add backend: 'tmux'/);
   });

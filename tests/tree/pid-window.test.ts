@@ -1,20 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessManager } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
 import { forksBeforeSpawn, inWindow, pidWindow, windowFrom } from '../../src/tree/pid-window.js';
 import { waitFor } from '../helpers/proc.js';
+import { useManager } from '../helpers/use-manager.js';
 
 const forksNow = () => Number(/\nprocesses (\d+)/.exec(readFileSync('/proc/stat', 'utf8'))![1]);
 
-let pm: ProcessManager;
-afterEach(async () => {
-  await pm?.shutdown();
-});
+const newManager = useManager();
 
 describe.runIf(process.platform === 'linux')('pid window', () => {
   it('admits every process created after the leader, and not the ones before it', async () => {
     const before = forksNow();
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: 'bash', args: ['-c', 'sleep 30 & setsid sleep 30 & echo "$!"; wait'] });
     const escaped = Number(await waitFor(() => /(\d+)\n/.exec(p.output.read().data.toString())?.[1], 'the setsid pid'));
     const w = pidWindow(p.pid!, before)!;

@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessManager } from '../../src/index.js';
 import { killHosts, startHost } from '../helpers/hosts.js';
 import { isAlive, waitFor } from '../helpers/proc.js';
+import { useManager } from '../helpers/use-manager.js';
 
 afterEach(killHosts);
+const newManager = useManager();
 
 describe('host death', () => {
   it('kills every tree of a host that was SIGKILLed: SIGTERM ignorers, setsid escapees, a scrubbed environment, a terminal', async () => {
@@ -34,7 +34,7 @@ describe('host death', () => {
   });
 
   it('shutdown() dismisses the watchdog without killing anything of the host', async () => {
-    const pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: 'sleep', args: ['60'] });
     await p.started;
     const watchdog = pm.watchdogPid!;
@@ -44,31 +44,9 @@ describe('host death', () => {
   });
 
   it('watchdog: false starts none', async () => {
-    const pm = new ProcessManager({ watchdog: false });
+    const pm = newManager({ watchdog: false });
     await pm.spawn({ command: 'true' }).exited;
     expect(pm.watchdogPid).toBeUndefined();
-    await pm.shutdown();
-  });
-});
-
-describe('pdeathsig', () => {
-  it('with no watchdog at all, the kernel kills a leader whose host was SIGKILLed', async () => {
-    const { host, ready } = await startHost<{ pid: number; command: string }>('host-pdeathsig.mjs');
-    const { pid, command } = ready;
-    expect(command).toBe('sleep');
-    // setpriv exec'd the command: the leader's pid is the sleep itself.
-    await waitFor(() => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep', 'the exec of sleep');
-    host.kill('SIGKILL');
-    await waitFor(() => !isAlive(pid), 'the kernel to kill the leader');
-  });
-
-  it('keeps spawn errors typed, output and exit codes as without it', async () => {
-    const pm = new ProcessManager({ pdeathsig: true });
-    const missing = pm.spawn({ command: 'no-such-command-procward' });
-    await expect(missing.started).rejects.toMatchObject({ code: 'SPAWN_FAILED' });
-    const p = pm.spawn({ command: 'echo $X; exit 4', shell: true, env: { X: 'from the shell' } });
-    expect(await p.exited).toMatchObject({ state: 'failed', code: 4 });
-    expect(p.output.read().data.toString()).toBe('from the shell\n');
     await pm.shutdown();
   });
 });

@@ -3,16 +3,13 @@
  * delivered after the caller of spawn() could attach its listeners — and never a throw out of
  * spawn(), an unhandled rejection, or a process left in `starting`.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ProcessManager, type ProcwardError, type SpawnFailedError, type SpawnOptions } from '../../src/index.js';
 import { tmuxTestSocket } from '../helpers/tmux.js';
+import { useManager } from '../helpers/use-manager.js';
 
 const socket = tmuxTestSocket('spawnfail');
-let pm: ProcessManager | undefined;
-afterEach(async () => {
-  await pm?.shutdown();
-  pm = undefined;
-});
+const newManager = useManager();
 const BACKENDS: [string, Partial<SpawnOptions>][] = [
   ['pipes', {}],
   ['pty', { pty: true }],
@@ -32,11 +29,11 @@ const CASES: [string, Partial<SpawnOptions>, SpawnFailedError['kind'], RegExp][]
 
 describe.each(BACKENDS)('spawn failures on %s', (backend, extra) => {
   it.each(CASES)('%s: SPAWN_FAILED with its kind, heard by a listener attached after spawn()', async (_name, options, kind, message) => {
-    pm = new ProcessManager({ pdeathsig: backend === 'pdeathsig' });
+    const pm = newManager({ pdeathsig: backend === 'pdeathsig' });
     const errors: ProcwardError[] = [];
     let p!: ReturnType<ProcessManager['spawn']>;
     expect(() => {
-      p = pm!.spawn({ command: 'echo', ...options, ...extra } as SpawnOptions);
+      p = pm.spawn({ command: 'echo', ...options, ...extra } as SpawnOptions);
     }).not.toThrow();
     p.on('error', (e) => errors.push(e));
     await expect(p.started).rejects.toMatchObject({ code: 'SPAWN_FAILED', kind, message: expect.stringMatching(message) });
@@ -50,7 +47,7 @@ describe.each(BACKENDS)('spawn failures on %s', (backend, extra) => {
 
 describe('spawn failures never escape', () => {
   it('a PATH entry that is a file does not break the search on any backend (it is skipped, as execvp does)', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     for (const extra of [{}, { pty: true }] as Partial<SpawnOptions>[]) {
       const p = pm.spawn({ command: 'echo', args: ['found'], env: { PATH: '/etc/passwd:/usr/bin:/bin' }, ...extra } as SpawnOptions);
       const exit = await p.exited;
@@ -64,7 +61,7 @@ describe('spawn failures never escape', () => {
     const onUnhandled = (e: unknown): void => void unhandled.push(e);
     process.on('unhandledRejection', onUnhandled);
     try {
-      pm = new ProcessManager({ maxConcurrent: 1 });
+      const pm = newManager({ maxConcurrent: 1 });
       const blocker = pm.spawn({ command: 'sleep', args: ['0.2'] });
       const failing = [
         pm.spawn({ command: 'echo', pty: true, cwd: '/etc/passwd' }),

@@ -1,6 +1,6 @@
 
 import type { AgentRun } from '../../src/index.js';
-import { FIXTURES, waitFor } from '../helpers/proc.js';
+import { FIXTURES, waitFor } from './proc.js';
 
 export const FAKE_AGENT = FIXTURES + 'fake-agent.mjs';
 export const RECORDED = FIXTURES + 'recorded/';

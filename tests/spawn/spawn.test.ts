@@ -1,18 +1,16 @@
 import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InvalidOptionsError, ProcessManager, SpawnFailedError, isProcwardError, type StateChange } from '../../src/index.js';
 import { stat } from '../helpers/proc.js';
+import { useManager } from '../helpers/use-manager.js';
 
-let pm: ProcessManager;
-afterEach(async () => {
-  await pm?.shutdown();
-});
+const newManager = useManager();
 
 describe('spawn', () => {
   it('runs argv without a shell: metacharacters reach the program literally', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: 'printf', args: ['%s|', '$HOME', 'a;b', '`id`', '*'] });
     const exit = await p.exited;
     expect(exit).toMatchObject({ state: 'completed', code: 0, reason: 'exit' });
@@ -20,14 +18,14 @@ describe('spawn', () => {
   });
 
   it('uses a shell only when asked', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: 'echo $((6*7)) && echo second', shell: true });
     await p.exited;
     expect(p.output.read().data.toString()).toBe('42\nsecond\n');
   });
 
   it('makes the child lead its own session and process group', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: 'sleep', args: ['30'] });
     await p.started;
     const s = stat(p.pid!)!;
@@ -37,7 +35,7 @@ describe('spawn', () => {
   });
 
   it('passes cwd and env; inheritEnv: false starts from an empty environment; undefined removes a variable', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const dir = realpathSync(mkdtempSync(join(tmpdir(), 'procward-')));
     process.env.PROCWARD_TEST_INHERITED = 'yes';
     const a = pm.spawn({ command: 'sh', args: ['-c', 'pwd; echo "$FOO|$PROCWARD_TEST_INHERITED"'], cwd: dir, env: { FOO: 'bar' } });
@@ -51,7 +49,7 @@ describe('spawn', () => {
   });
 
   it('goes queued → starting → running → completed, emitting every transition', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const changes: StateChange[] = [];
     pm.on('state', (_p, c) => changes.push(c));
     const p = pm.spawn({ command: 'true' });
@@ -64,7 +62,7 @@ describe('spawn', () => {
   });
 
   it('reports a non-zero exit as failed with the tail of stderr', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: 'sh', args: ['-c', 'echo "something broke: missing file" >&2; exit 3'] });
     const exit = await p.exited;
     expect(exit).toMatchObject({ state: 'failed', code: 3, signal: null, reason: 'exit' });
@@ -72,7 +70,7 @@ describe('spawn', () => {
   });
 
   it('keeps only the last few KB of stderr in the exit record', async () => {
-    pm = new ProcessManager({ stderrTailBytes: 1024 });
+    const pm = newManager({ stderrTailBytes: 1024 });
     const p = pm.spawn({ command: 'sh', args: ['-c', 'i=0; while [ $i -lt 2000 ]; do echo "line $i" >&2; i=$((i+1)); done; exit 1'] });
     const exit = await p.exited;
     expect(exit.stderrTail.length).toBeLessThanOrEqual(1024);
@@ -81,13 +79,13 @@ describe('spawn', () => {
   });
 
   it('reports death by a signal it did not get from us as failed with reason signal', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: 'sh', args: ['-c', 'kill -SEGV $$'] });
     expect(await p.exited).toMatchObject({ state: 'failed', signal: 'SIGSEGV', reason: 'signal', code: null });
   });
 
   it('gives a JSON-serialisable info snapshot', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({
       command: 'sh',
       args: ['-c', 'exit 0'],
@@ -117,7 +115,7 @@ describe('spawn', () => {
 
 describe('spawn failures are typed and never thrown into the host', () => {
   it('a missing command: SPAWN_FAILED, command-not-found, state failed', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const errors: Error[] = [];
     const p = pm.spawn({ command: 'procward-no-such-command' });
     p.on('error', (e) => errors.push(e));
@@ -131,7 +129,7 @@ describe('spawn failures are typed and never thrown into the host', () => {
   });
 
   it('a cwd that does not exist is named as such, not as a missing command', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: 'ls', cwd: '/no/such/dir' });
     const err = (await p.started.catch((e) => e)) as SpawnFailedError;
     expect(err.code).toBe('SPAWN_FAILED');
@@ -140,7 +138,7 @@ describe('spawn failures are typed and never thrown into the host', () => {
   });
 
   it('a file that is not executable: permission-denied', async () => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const dir = mkdtempSync(join(tmpdir(), 'procward-'));
     const script = join(dir, 'not-exec.sh');
     writeFileSync(script, '#!/bin/sh\necho hi\n', { mode: 0o644 });
@@ -165,7 +163,7 @@ describe('spawn failures are typed and never thrown into the host', () => {
     [{ command: 'ls', signal: {} }, 'signal must be an AbortSignal'],
     [{ command: 'ls', env: { A: 1 } }, 'env.A'],
   ])('bad spawn options %j throw INVALID_OPTIONS naming %s', (opts, fragment) => {
-    pm = new ProcessManager();
+    const pm = newManager();
     let err: unknown;
     try {
       pm.spawn(opts as never);

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessManager } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { useManager } from '../helpers/use-manager.js';
 
 // `npm test` builds first (pretest); this checks the published shape: the exports map, ESM and CommonJS.
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const script = (load: string) => `${load}
 const pm = new ProcessManager();
 const p = pm.spawn({ command: 'echo', args: ['from dist'] });
@@ -15,10 +15,7 @@ Promise.all([p.exited, t.exited]).then(async ([e, te]) => {
   await pm.shutdown();
 });`;
 
-let pm: ProcessManager;
-afterEach(async () => {
-  await pm?.shutdown();
-});
+const newManager = useManager();
 
 describe('built package', () => {
   it('has been built', () => {
@@ -29,7 +26,7 @@ describe('built package', () => {
     ['require', ['-e', script("const { ProcessManager } = require('procward');")]],
     ['import', ['--input-type=module', '-e', script("import { ProcessManager } from 'procward';")]],
   ])('works from %s by package name', async (_how, args) => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: process.execPath, args: args as string[], cwd: root });
     const exit = await p.exited;
     expect(exit.stderrTail).toBe('');
@@ -53,7 +50,7 @@ p.started.then(() => {
     ['import', ['--input-type=module', '-e', killer("import { ProcessManager } from 'procward';")]],
   ])('the watchdog works from %s', async (_how, args) => {
     const { spawn } = await import('node:child_process');
-    const { isAlive, waitFor } = await import('./helpers/proc.js');
+    const { isAlive, waitFor } = await import('../helpers/proc.js');
     const host = spawn(process.execPath, args as string[], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     host.stdout.on('data', (d: Buffer) => (out += d.toString()));

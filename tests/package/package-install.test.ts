@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProcessManager } from '../src/index.js';
-import { PLATFORM_PACKAGE, PTY_INSTALL_COMMAND, PTY_PACKAGE, SUPPORTED_PTY_VERSION } from '../src/pty/pty-package.js';
+import { ProcessManager } from '../../src/index.js';
+import { PLATFORM_PACKAGE, PTY_INSTALL_COMMAND, PTY_PACKAGE, SUPPORTED_PTY_VERSION } from '../../src/pty/pty-package.js';
 
 // A user's `npm install procward` on a machine with no C toolchain: the packed tarball is installed
 // into a fresh project with a PATH that holds node, npm, a shell and a few basic tools, and no cc,
 // gcc, g++, make or python3 (what node-gyp needs). Dependencies come from the npm cache or the
 // registry; without a registry the test is skipped, saying so.
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const TOOLS = ['node', 'sh', 'env', 'echo', 'stty', 'cat', 'ls', 'rm', 'mkdir'];
 const COMPILERS = ['cc', 'gcc', 'g++', 'c++', 'make', 'python3', 'python'];
 // Each npm step is bounded: a hang is a failure, not a stuck suite.

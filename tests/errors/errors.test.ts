@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, NotFoundError, ProcwardError, StopFailedError, isProcwardError } from '../src/index.js';
+import { ErrorCode, NotFoundError, ProcwardError, StopFailedError, isProcwardError } from '../../src/index.js';
 
 describe('errors', () => {
   it('carry a stable code, a name, and serialise to plain data', () => {

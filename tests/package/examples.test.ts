@@ -1,13 +1,10 @@
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessManager } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { useManager } from '../helpers/use-manager.js';
 
 // The examples are documentation that runs: keep them working.
-const root = fileURLToPath(new URL('..', import.meta.url));
-let pm: ProcessManager;
-afterEach(async () => {
-  await pm?.shutdown();
-});
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const newManager = useManager();
 
 describe('examples', () => {
   it.each([
@@ -15,7 +12,7 @@ describe('examples', () => {
     ['examples/pty-shell.ts', /stopped: state stopped, signal SIGHUP/],
     ['examples/agent.ts', /result +success[\s\S]*rejected +AGENT_STOPPED[\s\S]*tool +gone/],
   ])('%s runs to the end', async (file, expected) => {
-    pm = new ProcessManager();
+    const pm = newManager();
     const p = pm.spawn({ command: process.execPath, args: ['--import', 'tsx', file], cwd: root, timeoutMs: 60_000 });
     const exit = await p.exited;
     expect(exit.stderrTail).toBe('');
