@@ -40,7 +40,7 @@ export default defineConfig(
       // An async function where a callback's return is ignored (an event listener, a timer, a
       // forEach) rejects into nowhere. Spreading an async result into an object, or testing a
       // promise in an `if`, is always a mistake too.
-      '@typescript-eslint/no-misused-promises': ['error', { checksConditionals: true, checksSpreads: true, checksVoidReturn: { attributes: false } }],
+      '@typescript-eslint/no-misused-promises': ['error', { checksConditionals: true, checksSpreads: true, checksVoidReturn: true }],
       // `await` on a value that is not a promise hides a missing call or a wrong type.
       '@typescript-eslint/await-thenable': 'error',
     },
