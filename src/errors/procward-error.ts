@@ -1,11 +1,16 @@
 import { ErrorCode } from './codes.js';
+import type { ProcwardErrorOf } from './error-map.js';
 
-// A registry-wide symbol, so that two copies of the package (a host and a plugin each bundling
-// procward) still recognise each other's errors where `instanceof` would fail.
+/**
+ * @internal A registry-wide symbol, so that two copies of the package (a host and a plugin each
+ * bundling procward) still recognise each other's errors where `instanceof` would fail. Hosts test
+ * for it with isProcwardError, so it is kept out of the published declarations.
+ */
 const brand = Symbol.for('procward.error');
 
 /** Base class of every error the library throws, rejects with or emits. */
 export class ProcwardError extends Error {
+  /** @internal */
   readonly [brand] = true;
   readonly code: ErrorCode;
   /** The process the error is about, when there is one. */
@@ -137,10 +142,23 @@ export class ListenerError extends ProcwardError {
 }
 
 /**
- * Whether `value` is a procward error (from any copy of the package), optionally with a given code.
- * @example if (isProcwardError(err, 'SPAWN_FAILED')) showInstallHint(err.message);
+ * Whether `value` is a procward error, from this copy of the package or any other (a brand, not
+ * `instanceof`). Given a code, it also checks the code and narrows to the class that carries it
+ * (see ProcwardErrorOf): `STOP_FAILED` to StopFailedError with its `survivors`, `SPAWN_FAILED` to
+ * SpawnFailedError with its `kind`, and so on.
+ * @example
+ * try {
+ *   await pm.stop(id);
+ * } catch (err) {
+ *   if (isProcwardError(err, 'STOP_FAILED')) console.error(err.survivors.map((s) => s.pid));
+ *   else if (isProcwardError(err, 'NOT_FOUND')) console.error(`no process ${err.processId}`);
+ *   else throw err;
+ * }
  */
-export function isProcwardError(value: unknown, code?: ErrorCode): value is ProcwardError {
+export function isProcwardError(value: unknown): value is ProcwardError;
+export function isProcwardError<C extends ErrorCode>(value: unknown, code: C): value is ProcwardErrorOf<C>;
+export function isProcwardError(value: unknown, code?: ErrorCode): value is ProcwardError;
+export function isProcwardError(value: unknown, code?: ErrorCode): boolean {
   return (
     typeof value === 'object' &&
     value !== null &&
