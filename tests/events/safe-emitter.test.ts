@@ -3,7 +3,8 @@
  * nor unwinds into the library, and its failure is never lost.
  */
 import { describe, expect, it } from 'vitest';
-import { ListenerError, type ManagedProcess, type ProcwardError } from '../../src/index.js';
+import type { ManagedProcess, ProcwardError } from '../../src/index.js';
+import { ListenerError } from '../../src/errors/procward-error.js';
 import { waitFor } from '../helpers/proc.js';
 import { useManager } from '../helpers/use-manager.js';
 
