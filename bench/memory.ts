@@ -3,7 +3,7 @@
  * (bench/memory-worker.ts). procward keeps the default output cap; the budget is 2×cap + 5 MiB.
  */
 import { fileURLToPath } from 'node:url';
-import { DEFAULTS } from '../src/index.js';
+import { DEFAULTS } from '../src/options/defaults.js';
 import { runWorker } from './lib/worker.js';
 import { row, type Row } from './lib/report.js';
 import { alternate, median, round } from './lib/stats.js';

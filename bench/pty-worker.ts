@@ -9,7 +9,8 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pty from '@lydell/node-pty';
-import { DEFAULTS, ProcessManager } from '../src/index.js';
+import { ProcessManager } from '../src/index.js';
+import { DEFAULTS } from '../src/options/defaults.js';
 import { killRawChildren, trackPty } from './lib/children.js';
 import { watchPeakRss } from './lib/worker.js';
 

@@ -8,7 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ProcessManager, isProcwardError, type AgentRun, type SpawnAgentOptions } from '../src/index.js';
+import { ProcessManager, isProcwardError } from '../src/index.js';
+import type { AgentRun, SpawnAgentOptions } from '../src/entries/agents.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const real = process.argv.indexOf('--real');

@@ -33,6 +33,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['process'], // ManagedProcess: one process over all of the above
   ['agents', 'ledger'], // what is built from ManagedProcesses: agent runs, the ledger of a registry
   ['registry'], // ProcessManager
+  ['entries'], // the subpath entries (procward/agents, …) and the typed error map the entries share
   ['index.ts'], // the public surface
 ];
 

@@ -1,7 +1,9 @@
 // The real Claude Code CLI, run through procward's agent runs, against a mock Messages API on
 // 127.0.0.1. Needs `npm ci` in e2e/ (bash .ci/run does it); skipped, saying so, without it.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AgentResultError, AgentStoppedError, ProcessManager, type AgentRun, type SpawnAgentOptions, type ToolCall } from '../../src/index.js';
+import { ProcessManager } from '../../src/index.js';
+import type { AgentRun, SpawnAgentOptions, ToolCall } from '../../src/entries/agents.js';
+import { AgentResultError, AgentStoppedError } from '../../src/agents/agent-errors.js';
 import { waitFor } from '../../tests/helpers/proc.js';
 import { claudeBin, claudeEnv, cliInstalled, type OfflineEnv } from '../lib/offline-env.js';
 import { managerProcesses } from '../lib/manager-procs.js';

@@ -22,7 +22,7 @@ export interface AgentLineParser {
 
 /**
  * Everything the library needs to know about an agent CLI. The Claude Code and Codex adapters are
- * built on this interface like any a host registers with `pm.registerAgent()`.
+ * built on this interface like any a host registers with `pm.agents.register()`.
  */
 export interface AgentAdapter {
   /** The name hosts pass as `agent`. */

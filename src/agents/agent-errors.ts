@@ -63,7 +63,7 @@ export class SessionNotFoundError extends ProcwardError {
   constructor(sessionId: string) {
     super(
       ErrorCode.NOT_FOUND,
-      `No agent run of this manager has session "${sessionId}". To continue a session started elsewhere, use spawnAgent({ agent, resume: "${sessionId}", cwd }).`,
+      `No agent run of this manager has session "${sessionId}". To continue a session started elsewhere, use pm.agents.spawn({ agent, resume: "${sessionId}", cwd }).`,
     );
     this.sessionId = sessionId;
   }

@@ -80,7 +80,7 @@ export class AgentHost {
     const adapter = this.#adapters.get(o.agent);
     if (!adapter) {
       throw new InvalidOptionsError('spawnAgent options', [
-        { path: 'agent', message: `no adapter named "${o.agent}" (registered: ${this.adapters.join(', ')}); add one with pm.registerAgent()` },
+        { path: 'agent', message: `no adapter named "${o.agent}" (registered: ${this.adapters.join(', ')}); add one with pm.agents.register()` },
       ]);
     }
     if (o.resume) {

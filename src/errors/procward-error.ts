@@ -1,11 +1,15 @@
 import { ErrorCode } from './codes.js';
 
-// A registry-wide symbol, so that two copies of the package (a host and a plugin each bundling
-// procward) still recognise each other's errors where `instanceof` would fail.
+/**
+ * @internal A registry-wide symbol, so that two copies of the package (a host and a plugin each
+ * bundling procward) still recognise each other's errors where `instanceof` would fail. Hosts test
+ * for it with isProcwardError, so it is kept out of the published declarations.
+ */
 const brand = Symbol.for('procward.error');
 
 /** Base class of every error the library throws, rejects with or emits. */
 export class ProcwardError extends Error {
+  /** @internal */
   readonly [brand] = true;
   readonly code: ErrorCode;
   /** The process the error is about, when there is one. */
@@ -137,16 +141,13 @@ export class ListenerError extends ProcwardError {
 }
 
 /**
- * Whether `value` is a procward error (from any copy of the package), optionally with a given code.
- * @example if (isProcwardError(err, 'SPAWN_FAILED')) showInstallHint(err.message);
+ * Whether `value` is a procward error, from this copy of the package or any other (a brand, not
+ * `instanceof`), and, given a code, one with that code. The public entry types the same function
+ * so that a code narrows to the class that carries it (entries/error-map.ts): this layer knows the
+ * core classes only.
  */
 export function isProcwardError(value: unknown, code?: ErrorCode): value is ProcwardError {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    brand in value &&
-    (code === undefined || (value as ProcwardError).code === code)
-  );
+  return typeof value === 'object' && value !== null && brand in value && (code === undefined || (value as ProcwardError).code === code);
 }
 
 /** The ledger cannot be trusted: nothing was touched on its account. */

@@ -63,6 +63,7 @@ export class OutputBuffer {
   #waiters: (() => void)[] = [];
   #marks: OutputMark[] = [];
 
+  /** @internal Each process makes its own (`p.output`). */
   constructor(options: { maxBytes: number }) {
     this.maxBytes = options.maxBytes;
   }
@@ -83,7 +84,7 @@ export class OutputBuffer {
     return this.#closed;
   }
 
-  /** Appends a chunk and returns it; the Buffer is kept by reference. */
+  /** @internal The process appends what its child writes. Appends a chunk and returns it; the Buffer is kept by reference. */
   append(stream: OutputStream, data: Buffer): OutputChunk {
     const chunk: OutputChunk = { stream, data, offset: this.#end };
     if (data.length === 0) return chunk;
@@ -95,6 +96,7 @@ export class OutputBuffer {
   }
 
   /**
+   * @internal
    * Makes an empty buffer begin at `offset` instead of 0: the output of a process taken over after
    * a host restart continues the offsets of its spool.
    */
@@ -103,7 +105,7 @@ export class OutputBuffer {
     this.#start = this.#end = offset;
   }
 
-  /** Notes that output from here on belongs to a new attempt (a restart). */
+  /** @internal Notes that output from here on belongs to a new attempt (a restart). */
   mark(attempt: number, at = Date.now()): OutputMark {
     const mark: OutputMark = { attempt, offset: this.#end, at };
     this.#marks.push(mark);
@@ -124,7 +126,7 @@ export class OutputBuffer {
     if (drop > 0) this.#marks.splice(0, drop);
   }
 
-  /** Marks the output complete: followers drain what is held and finish. */
+  /** @internal Marks the output complete (the process ended): followers drain what is held and finish. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

@@ -1,7 +1,6 @@
 import { closeSync, constants, fdatasyncSync, mkdirSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorCode } from '../errors/codes.js';
-import { InvalidOptionsError, ProcwardError } from '../errors/procward-error.js';
+import { InvalidOptionsError, NotRunningError } from '../errors/procward-error.js';
 import { touchMarker } from '../state-dir/marker-file.js';
 import { CLOSED_MARKER, endOf, isMissing, listSegments, segmentPath, type Segment } from './spool-files.js';
 import { loadSpoolOptions, resolveSpoolOptions, saveSpoolOptions, type SpoolOptions } from './spool-options.js';
@@ -118,7 +117,7 @@ export class SpoolWriter {
    */
   append(data: Buffer): void {
     if (this.#closed) {
-      throw new ProcwardError(ErrorCode.NOT_RUNNING, `SpoolWriter for "${this.dir}" is closed; use SpoolWriter.open(dir) to continue it.`);
+      throw new NotRunningError(`SpoolWriter for "${this.dir}" is closed; use SpoolWriter.open(dir) to continue it.`);
     }
     let done = 0;
     while (done < data.length) {

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { claudeAdapter, codexAdapter, type AgentAdapter, type AgentEvent, type AgentRequest } from '../../src/index.js';
+import { claudeAdapter, codexAdapter, type AgentAdapter, type AgentEvent, type AgentRequest } from '../../src/entries/agents.js';
 import { RECORDED } from '../helpers/fake-agent.js';
 
 const request: AgentRequest = { prompt: 'p', cwd: '/w', model: undefined, resume: undefined, partialMessages: false, extraArgs: [] };

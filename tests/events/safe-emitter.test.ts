@@ -7,7 +7,8 @@ import { EventEmitter } from 'eventemitter3';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SafeEmitter } from '../../src/events/safe-emitter.js';
-import { ListenerError, type ManagedProcess, type ProcwardError } from '../../src/index.js';
+import type { ManagedProcess, ProcwardError } from '../../src/index.js';
+import { ListenerError } from '../../src/errors/procward-error.js';
 import { waitFor } from '../helpers/proc.js';
 import { useManager } from '../helpers/use-manager.js';
 

@@ -8,7 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JsonLinesParser, type JsonLinesItem } from '../../src/index.js';
+import { JsonLinesParser, type JsonLinesItem } from '../../src/entries/parsers.js';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 /** Across the chunking property's runs, at least this many chunks are written (counted, since cuts may coincide). */

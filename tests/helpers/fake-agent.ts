@@ -1,5 +1,5 @@
 
-import type { AgentRun } from '../../src/index.js';
+import type { AgentRun } from '../../src/entries/agents.js';
 import { FIXTURES, waitFor } from './proc.js';
 
 export const FAKE_AGENT = FIXTURES + 'fake-agent.mjs';

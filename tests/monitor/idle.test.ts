@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AgentStoppedError } from '../../src/index.js';
+import { AgentStoppedError } from '../../src/agents/agent-errors.js';
 import { fake } from '../helpers/fake-agent.js';
 import { waitFor } from '../helpers/proc.js';
 import { useManager } from '../helpers/use-manager.js';

@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MAX_TIMER_MS, ProcessManager, type ManagedProcess } from '../../src/index.js';
+import { ProcessManager, type ManagedProcess } from '../../src/index.js';
+import { MAX_TIMER_MS } from '../../src/options/values.js';
 import { isAlive, waitFor } from '../helpers/proc.js';
 import { useManager } from '../helpers/use-manager.js';
 

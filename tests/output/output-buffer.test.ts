@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OutputBuffer } from '../../src/index.js';
+import { OutputBuffer } from '../../src/output/output-buffer.js';
 
 const b = (s: string) => Buffer.from(s);
 

@@ -35,6 +35,72 @@ describe('built package', () => {
   });
 });
 
+// Something from each subpath, and one check across entries: readSpool (procward/spool) throws the
+// ProcwardError class of the root entry, since shared code is one chunk per format.
+const SUBPATHS = {
+  require: `const { ProcwardError, isProcwardError } = require('procward');
+const { claudeAdapter, parseClaudeLine, parseCodexLine } = require('procward/agents');
+const { parseJsonLines, stripAnsi, terminalLine } = require('procward/parsers');
+const { readSpool } = require('procward/spool');`,
+  import: `import { ProcwardError, isProcwardError } from 'procward';
+import { claudeAdapter, parseClaudeLine, parseCodexLine } from 'procward/agents';
+import { parseJsonLines, stripAnsi, terminalLine } from 'procward/parsers';
+import { readSpool } from 'procward/spool';`,
+};
+const useSubpaths = (load: string) => `${load}
+const out = {};
+out.argv = claudeAdapter.args({ prompt: '-x', cwd: '/w', model: 'sonnet', resume: undefined, partialMessages: true, extraArgs: [] }).join(' ');
+out.codex = parseCodexLine({ type: 'thread.started', thread_id: 't1' });
+out.claude = parseClaudeLine({ type: 'telemetry_v9' }).kind;
+out.text = [stripAnsi('\\x1b[1mbold\\x1b[0m'), terminalLine('ab\\rX')];
+try {
+  readSpool('/nonexistent/procward-spool');
+} catch (e) {
+  out.spool = { sameClass: e instanceof ProcwardError, narrowed: isProcwardError(e, 'NOT_FOUND') };
+}
+(async () => {
+  const items = [];
+  const chunks = (async function* () { yield '{"a":1}\\nnot json\\n{"b"'; yield ':2}\\n'; })();
+  for await (const item of parseJsonLines(chunks)) items.push(item.kind + ':' + item.line);
+  out.jsonl = items;
+  console.log(JSON.stringify(out));
+})();`;
+
+describe('built package: subpaths', () => {
+  it.each([
+    ['require', ['-e', useSubpaths(SUBPATHS.require)]],
+    ['import', ['--input-type=module', '-e', useSubpaths(SUBPATHS.import)]],
+  ])('procward/agents, procward/parsers and procward/spool work from %s by package name', async (_how, args) => {
+    const pm = newManager();
+    const p = pm.spawn({ command: process.execPath, args: args as string[], cwd: root });
+    const exit = await p.exited;
+    expect(exit.stderrTail).toBe('');
+    expect(exit.state).toBe('completed');
+    expect(JSON.parse(p.output.read().data.toString())).toEqual({
+      argv: '-p --output-format stream-json --verbose --model sonnet --include-partial-messages -- -x',
+      codex: { kind: 'known', message: { type: 'thread.started', thread_id: 't1' } },
+      claude: 'unknown',
+      text: ['bold', 'Xb'],
+      spool: { sameClass: true, narrowed: true },
+      jsonl: ['value:1', 'invalid:2', 'value:3'],
+    });
+  });
+
+  it('an error from the CommonJS copy is recognised by the ESM one through its brand, not instanceof', async () => {
+    const pm = newManager();
+    const script = `import { createRequire } from 'node:module';
+import { ProcwardError, isProcwardError } from 'procward';
+const { readSpool } = createRequire(import.meta.url)('procward/spool');
+try { readSpool('/nonexistent/procward-spool'); } catch (e) {
+  console.log(JSON.stringify({ instanceOf: e instanceof ProcwardError, brand: isProcwardError(e, 'NOT_FOUND') }));
+}`;
+    const p = pm.spawn({ command: process.execPath, args: ['--input-type=module', '-e', script], cwd: root });
+    const exit = await p.exited;
+    expect(exit.stderrTail).toBe('');
+    expect(JSON.parse(p.output.read().data.toString())).toEqual({ instanceOf: false, brand: true });
+  });
+});
+
 describe('built package: host death', () => {
   const killer = (load: string) => `${load}
 const pm = new ProcessManager();

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseClaudeLine, parseCodexLine } from '../../src/index.js';
+import { parseClaudeLine, parseCodexLine } from '../../src/entries/agents.js';
 
 const SHARED = fileURLToPath(new URL('../fixtures/recorded/', import.meta.url));
 const lines = (dir: string) =>

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JsonLinesParser, parseJsonLines, type JsonLinesItem, type JsonLinesOptions } from '../../src/index.js';
+import { JsonLinesParser, parseJsonLines, type JsonLinesItem, type JsonLinesOptions } from '../../src/entries/parsers.js';
 
 const SHARED = fileURLToPath(new URL('../fixtures/recorded/', import.meta.url));
 const recorded = ['claude', 'codex'].flatMap((dir) =>

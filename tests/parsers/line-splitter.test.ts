@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, stripAnsi, terminalLine } from '../../src/index.js';
+import { LineSplitter, stripAnsi, terminalLine } from '../../src/entries/parsers.js';
 
 function split(chunks: Buffer[], maxLineBytes?: number) {
   const lines: [string, boolean][] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_CONTROL_STRING, TerminalLine, terminalLine } from '../../src/index.js';
+import { MAX_CONTROL_STRING, TerminalLine, terminalLine } from '../../src/entries/parsers.js';
 import { StreamLines } from '../../src/process/stream-lines.js';
 import { TerminalScreen } from '../../src/pty/terminal-screen.js';
 

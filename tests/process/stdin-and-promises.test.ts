@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NotRunningError, NotSupportedError, StdinUnavailableError, type ProcwardError } from '../../src/index.js';
+import type { ProcwardError } from '../../src/index.js';
+import { NotRunningError, NotSupportedError, StdinUnavailableError } from '../../src/errors/procward-error.js';
 import { firstLine, fixture } from '../helpers/proc.js';
 import { useManager } from '../helpers/use-manager.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ProcessManager, StopFailedError } from '../../src/index.js';
+import { ProcessManager } from '../../src/index.js';
+import { StopFailedError } from '../../src/errors/procward-error.js';
 import { ProcessTree } from '../../src/tree/process-tree.js';
 import { firstLine, fixture, isAlive, stat, waitFor } from '../helpers/proc.js';
 import { useManager } from '../helpers/use-manager.js';

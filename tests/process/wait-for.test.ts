@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isProcwardError, WaitFailedError } from '../../src/index.js';
+import { isProcwardError } from '../../src/index.js';
+import { WaitFailedError } from '../../src/errors/wait-failed-error.js';
 import { useManager } from '../helpers/use-manager.js';
 
 const newManager = useManager();

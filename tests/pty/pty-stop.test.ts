@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, type ManagedProcess, type ManagerOptions, type SpawnOptions } from '../../src/index.js';
+import type { ManagedProcess, ManagerOptions, SpawnOptions } from '../../src/index.js';
+import { DEFAULTS } from '../../src/options/defaults.js';
 import { fixture, isAlive, waitFor } from '../helpers/proc.js';
 import { tmuxTestSocket } from '../helpers/tmux.js';
 import { useManager } from '../helpers/use-manager.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LimitReachedError, NotFoundError, ShuttingDownError, type ManagedProcess } from '../../src/index.js';
+import type { ManagedProcess } from '../../src/index.js';
+import { LimitReachedError, NotFoundError, ShuttingDownError } from '../../src/errors/procward-error.js';
 import { fixture, isAlive, waitFor } from '../helpers/proc.js';
 import { useManager } from '../helpers/use-manager.js';
 

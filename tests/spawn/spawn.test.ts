@@ -2,7 +2,8 @@ import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InvalidOptionsError, ProcessManager, SpawnFailedError, isProcwardError, type StateChange } from '../../src/index.js';
+import { ProcessManager, isProcwardError, type StateChange } from '../../src/index.js';
+import { InvalidOptionsError, SpawnFailedError } from '../../src/errors/procward-error.js';
 import { stat } from '../helpers/proc.js';
 import { useManager } from '../helpers/use-manager.js';
 

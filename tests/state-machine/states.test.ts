@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidTransitionError, PROCESS_STATES, TERMINAL_STATES, TRANSITIONS, canTransition, isTerminal } from '../../src/index.js';
+import { PROCESS_STATES, TERMINAL_STATES, TRANSITIONS, canTransition, isTerminal } from '../../src/index.js';
+import { InvalidTransitionError } from '../../src/errors/procward-error.js';
 import { StateMachine } from '../../src/state-machine/state-machine.js';
 
 describe('state machine table', () => {
