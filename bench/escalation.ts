@@ -103,7 +103,11 @@ export async function benchEscalation(): Promise<Row[]> {
   try {
     const rows: Row[] = [];
     for (const which of Object.keys(IGNORERS) as Ignorer[]) {
-      const a = await alternate(REPS, () => rawIgnoring(which), () => pwIgnoring(pm, which));
+      const a = await alternate(
+        REPS,
+        () => rawIgnoring(which),
+        () => pwIgnoring(pm, which),
+      );
       const overshoot = median(a.procward);
       rows.push(
         row({

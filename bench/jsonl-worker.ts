@@ -17,7 +17,6 @@ if (side !== 'raw' && side !== 'procward') throw new Error('usage: jsonl-worker.
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('jsonl-worker.ts needs --expose-gc');
 
-
 let peak = 0;
 function sample(): void {
   const m = process.memoryUsage();

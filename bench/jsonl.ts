@@ -130,11 +130,7 @@ export async function benchJsonl(): Promise<Row[]> {
   const MBs = input.buf.length / MB;
 
   // (a) vs the plain splitter, and node:readline for information.
-  const [tBase, tPw, tRl] = (await rotate(REPS, [
-    async () => baseline(random, all),
-    async () => procward(random, all),
-    () => readline(random, all),
-  ])) as [number[], number[], number[]];
+  const [tBase, tPw, tRl] = (await rotate(REPS, [async () => baseline(random, all), async () => procward(random, all), () => readline(random, all)])) as [number[], number[], number[]];
 
   // (b) chunk sizes: the random chunks again, in the same rounds as the fixed ones (no warmup
   // round: (a) ran the same code on the same input).
@@ -147,11 +143,11 @@ export async function benchJsonl(): Promise<Row[]> {
   const headRandom = randomChunks(head.buf, 64 * KiB, CHUNK_SEED);
   let tiny: Buffer[] = randomChunks(head.buf, 16, CHUNK_SEED + 1);
   const tinyChunks = tiny.length;
-  const [tHeadRandom, tTinyPw, tTinyBase] = (await rotate(CHUNK_REPS, [
-    async () => procward(headRandom, headWant),
-    async () => procward(tiny, headWant),
-    async () => baseline(tiny, headWant),
-  ])) as [number[], number[], number[]];
+  const [tHeadRandom, tTinyPw, tTinyBase] = (await rotate(CHUNK_REPS, [async () => procward(headRandom, headWant), async () => procward(tiny, headWant), async () => baseline(tiny, headWant)])) as [
+    number[],
+    number[],
+    number[],
+  ];
   tiny = [];
 
   // (c) memory, each run a fresh process.

@@ -12,7 +12,6 @@ import { watchPeakRss } from './lib/worker.js';
 const BYTES = 1024 * 1024 * 1024;
 const side = process.argv[2];
 
-
 const peak = watchPeakRss();
 
 let n = 0;
@@ -39,6 +38,4 @@ if (side === 'raw') {
 const ms = performance.now() - t0;
 const { hwm, sampledPeak } = peak.stop();
 if (n !== BYTES) throw new Error(`${side}: counted ${n} bytes, want ${BYTES}`);
-process.stdout.write(
-  JSON.stringify({ side, bytes: n, ms, hwm, hwmReset: peak.hwmReset, sampledPeak, rssBefore: peak.rssBefore, capBytes: DEFAULTS.outputMaxBytes }) + '\n',
-);
+process.stdout.write(JSON.stringify({ side, bytes: n, ms, hwm, hwmReset: peak.hwmReset, sampledPeak, rssBefore: peak.rssBefore, capBytes: DEFAULTS.outputMaxBytes }) + '\n');

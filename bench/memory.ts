@@ -30,7 +30,12 @@ async function runSide(side: 'raw' | 'procward'): Promise<number> {
 }
 
 export async function benchMemory(): Promise<Row[]> {
-  const s = await alternate(REPS, () => runSide('raw'), () => runSide('procward'), 0);
+  const s = await alternate(
+    REPS,
+    () => runSide('raw'),
+    () => runSide('procward'),
+    0,
+  );
   const cap = DEFAULTS.outputMaxBytes / MiB;
   const budget = 2 * cap + 5;
   const diff = median(s.procward) - median(s.raw);

@@ -22,7 +22,6 @@ const TAIL_SLACK = 64 * 1024;
 const side = process.argv[2];
 process.on('exit', killRawChildren);
 
-
 /** Bytes delivered, and what the output buffer holds at the end (procward). */
 interface Flood {
   n: number;
@@ -30,9 +29,7 @@ interface Flood {
 }
 
 async function raw(bytes: number, encoding: 'utf8' | null): Promise<Flood> {
-  const term = trackPty(
-    pty.spawn('head', ['-c', String(bytes), '/dev/zero'], { cols: DEFAULTS.ptyCols, rows: DEFAULTS.ptyRows, cwd: process.cwd(), env: process.env, encoding }),
-  );
+  const term = trackPty(pty.spawn('head', ['-c', String(bytes), '/dev/zero'], { cols: DEFAULTS.ptyCols, rows: DEFAULTS.ptyRows, cwd: process.cwd(), env: process.env, encoding }));
   let n = 0;
   // Zeros decode to one UTF-16 unit per byte: a string's length is its byte count, as a Buffer's is.
   term.onData((d: string | Buffer) => {

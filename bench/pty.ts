@@ -174,8 +174,24 @@ export async function benchPty(): Promise<Row[]> {
   try {
     // Spawns first, while the heap is small (fork() copies page tables); then the floods.
     const sp = await alternate(SPAWN_REPS, rawSpawns, () => pwSpawns(pm), WARMUP);
-    const tp = await alternate(REPS, bothBare(() => raw('utf8'), () => raw(null)), () => procward(pm), WARMUP);
-    const fl = await alternate(FLOOD_REPS, bothBare(() => runSide('raw'), () => runSide('raw-buffer')), () => runSide('procward'), 0);
+    const tp = await alternate(
+      REPS,
+      bothBare(
+        () => raw('utf8'),
+        () => raw(null),
+      ),
+      () => procward(pm),
+      WARMUP,
+    );
+    const fl = await alternate(
+      FLOOD_REPS,
+      bothBare(
+        () => runSide('raw'),
+        () => runSide('raw-buffer'),
+      ),
+      () => runSide('procward'),
+      0,
+    );
 
     // alternate() returns the measured rounds only; the side records hold its warmup rounds too.
     const exitRaw = spawnRuns.raw.slice(WARMUP).map((r) => r.exited);

@@ -78,11 +78,7 @@ export async function benchSpawnRate(): Promise<Row[]> {
         pass: median(s.procward) / median(s.raw) >= 0.9,
         detail: { samplesRaw: s.raw.map((x) => round(x, 1)), samplesProcward: s.procward.map((x) => round(x, 1)) },
       });
-    return [
-      mk(`2a spawn /bin/true sequential x${SEQUENTIAL}`, seq),
-      mk(`2b spawn /bin/true ${IN_FLIGHT} in flight x${PARALLEL}`, par),
-      mk(`2c same, maxConcurrent:${IN_FLIGHT} queue`, q),
-    ];
+    return [mk(`2a spawn /bin/true sequential x${SEQUENTIAL}`, seq), mk(`2b spawn /bin/true ${IN_FLIGHT} in flight x${PARALLEL}`, par), mk(`2c same, maxConcurrent:${IN_FLIGHT} queue`, q)];
   } finally {
     await Promise.all([free.shutdown(), limited.shutdown()]);
   }

@@ -18,9 +18,7 @@ function show(rows: PsRow[], cliPid: number): void {
 async function probe(cli: 'claude' | 'codex', signal: NodeJS.Signals): Promise<void> {
   const mock = cli === 'claude' ? await startAnthropicMock(bashThenAnswer('sleep 30')) : await startResponsesMock(shellThenAnswer('sleep 30'));
   const off = cli === 'claude' ? await claudeEnv(mock.url) : await codexEnv(mock.url);
-  const args = cli === 'claude'
-    ? ['-p', 'run sleep 30', '--output-format', 'stream-json', '--verbose', '--allowedTools', 'Bash']
-    : ['exec', '--json', '--skip-git-repo-check', 'run sleep 30'];
+  const args = cli === 'claude' ? ['-p', 'run sleep 30', '--output-format', 'stream-json', '--verbose', '--allowedTools', 'Bash'] : ['exec', '--json', '--skip-git-repo-check', 'run sleep 30'];
   // The line that says the tool has started: Claude's tool_use message, Codex's command_execution start.
   const isToolStart = (l: unknown): boolean => JSON.stringify(l).includes(cli === 'claude' ? '"tool_use"' : '"item.started"');
   let seen: PsRow[] = [];
@@ -29,7 +27,9 @@ async function probe(cli: 'claude' | 'codex', signal: NodeJS.Signals): Promise<v
   let lineCount = 0;
   console.log(`\n=== ${cli}: ${signal} to the CLI (pid of ${cli === 'codex' ? 'the npm wrapper' : 'the native binary'}) during sleep 30`);
   const run = await runCli(cli === 'claude' ? claudeBin : codexBin, args, {
-    env: off.env, cwd: off.dirs.work, timeoutMs: 60_000,
+    env: off.env,
+    cwd: off.dirs.work,
+    timeoutMs: 60_000,
     onLine: (line, child, ms) => {
       lineCount++;
       if (signalledAt || !isToolStart(line)) return;

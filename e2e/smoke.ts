@@ -4,9 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AnthropicScript, apiError, bashThenAnswer, plainAnswer, startAnthropicMock } from './mock/anthropic-api.js';
-import {
-  apiError as responsesError, plainAnswer as responsesAnswer, type ResponsesScript, shellThenAnswer, startResponsesMock,
-} from './mock/responses-api.js';
+import { apiError as responsesError, plainAnswer as responsesAnswer, type ResponsesScript, shellThenAnswer, startResponsesMock } from './mock/responses-api.js';
 import { claudeBin, claudeEnv, cliInstalled, codexBin, codexEnv, e2eRoot } from './lib/offline-env.js';
 import { type CliRun, labelOf, ps, runCli } from './lib/proc.js';
 
@@ -30,7 +28,10 @@ function runs(labels: string[]): string {
 function fixture(cli: string, name: string): { lines: unknown[]; labels: string[]; exit: number } | undefined {
   const base = join(fixturesDir, cli, `${cli}-${name}`);
   if (!existsSync(`${base}.jsonl`)) return undefined;
-  const lines = readFileSync(`${base}.jsonl`, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+  const lines = readFileSync(`${base}.jsonl`, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as unknown);
   const meta = JSON.parse(readFileSync(`${base}.meta.json`, 'utf8')) as { exit_code: number };
   return { lines, labels: lines.map(labelOf), exit: meta.exit_code };
 }
@@ -56,7 +57,9 @@ function report(cli: string, name: string, run: CliRun, requests: number, extra 
   const fx = fixture(cli, name);
   if (!fx) return console.log('  (no fixture to compare)');
   const same = JSON.stringify(collapse(fx.labels)) === JSON.stringify(collapse(run.labels));
-  console.log(`  fixture: ${same ? 'same line types in the same order' : `DIFFERS, fixture: ${collapse(fx.labels).join(', ')}`}; exit ${run.code === fx.exit ? 'same' : `DIFFERS (fixture ${fx.exit})`}`);
+  console.log(
+    `  fixture: ${same ? 'same line types in the same order' : `DIFFERS, fixture: ${collapse(fx.labels).join(', ')}`}; exit ${run.code === fx.exit ? 'same' : `DIFFERS (fixture ${fx.exit})`}`,
+  );
   const diffs = keyDiffs(run, fx);
   if (diffs.length > 0) console.log(`  keys differ from the fixture: ${diffs.join('; ')}`);
   if (!same || run.code !== fx.exit || run.timedOut) failures++;

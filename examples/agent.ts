@@ -29,9 +29,7 @@ function show(run: AgentRun): void {
     if (!m.delta) log('message', JSON.stringify(m.text));
     else process.stdout.write(`${''.padStart(18)}… ${JSON.stringify(m.text)}\n`);
   });
-  run.on('tool', (t) =>
-    t.phase === 'use' ? log('tool use', `${t.name} ${JSON.stringify(t.input)}`) : log('tool done', `${t.name} → ${JSON.stringify(t.output)}${t.isError ? ' (error)' : ''}`),
-  );
+  run.on('tool', (t) => (t.phase === 'use' ? log('tool use', `${t.name} ${JSON.stringify(t.input)}`) : log('tool done', `${t.name} → ${JSON.stringify(t.output)}${t.isError ? ' (error)' : ''}`)));
   run.on('usage', (u) => u.context && log('context', `${u.context.usedTokens} of ${u.context.windowTokens} tokens (${u.context.percent}%)${u.costUsd !== null ? `, $${u.costUsd.toFixed(4)}` : ''}`));
   run.on('result', (r) => log('result', `${r.subtype}${r.isError ? ' (error)' : ''}: ${JSON.stringify(r.text)}`));
   run.on('notice', (n) => log('notice', `${n.level}: ${n.message}`));

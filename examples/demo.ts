@@ -47,14 +47,24 @@ const worker = pm.spawn({
   maxRestarts: 2,
   backoff: { initialMs: 200 },
 });
-console.log(`${stamp()} queued behind maxConcurrent=3: ${pm.list({ state: 'queued' }).map((p) => p.label).join(', ')}`);
+console.log(
+  `${stamp()} queued behind maxConcurrent=3: ${pm
+    .list({ state: 'queued' })
+    .map((p) => p.label)
+    .join(', ')}`,
+);
 
 // Talk to the service once it listens (rejects with WAIT_FAILED if it dies first or takes over 10 s).
 const [, url] = await service.waitForOutput(/listening on (\S+)/, { timeoutMs: 10_000 });
 console.log(`${stamp()} ${tag(service)} GET ${url} → ${(await (await fetch(url!)).text()).trim()}`);
 
 await Promise.all([build.exited, agent.exited, lint.exited, worker.exited]);
-console.log(`${stamp()} live: ${pm.list({ state: ['running', 'paused'] }).map((p) => `${p.label} (${p.pid})`).join(', ')}`);
+console.log(
+  `${stamp()} live: ${pm
+    .list({ state: ['running', 'paused'] })
+    .map((p) => `${p.label} (${p.pid})`)
+    .join(', ')}`,
+);
 
 // Stop the service: SIGTERM, 1 s grace, then SIGKILL over its whole tree.
 console.log(`${stamp()} stopping the service (it ignores SIGTERM)…`);
@@ -62,7 +72,10 @@ const stopped = await service.stop();
 console.log(`${stamp()} ${tag(service)} ended by ${stopped.signal} after the grace period: state ${stopped.state}, reason ${stopped.reason}`);
 
 await pm.shutdown();
-const pids = pm.list().map((p) => p.pid).filter((pid): pid is number => pid !== undefined);
+const pids = pm
+  .list()
+  .map((p) => p.pid)
+  .filter((pid): pid is number => pid !== undefined);
 const alive = pids.filter((pid) => {
   try {
     process.kill(pid, 0);
@@ -72,7 +85,12 @@ const alive = pids.filter((pid) => {
   }
 });
 console.log(`${stamp()} shutdown complete: ${pm.list().length} processes in the registry, ${alive.length === 0 ? 'none' : alive.join(', ')} still alive.`);
-console.log(pm.list().map((p) => `  ${p.label!.padEnd(8)} ${p.state.padEnd(10)} ${p.output.end} bytes of output`).join('\n'));
+console.log(
+  pm
+    .list()
+    .map((p) => `  ${p.label!.padEnd(8)} ${p.state.padEnd(10)} ${p.output.end} bytes of output`)
+    .join('\n'),
+);
 
 function node(script: string, ...args: string[]) {
   return { command: process.execPath, args: [here(script), ...args] };

@@ -29,7 +29,8 @@ export class PeriodicChecks {
         s.flagged = true;
         const detail = `${s.what} (op #${s.op}, issued in state ${s.stateAtCall}) has not settled after its deadline; now ${t.p.state} (pid ${t.pid()}); history: ${t.history.join(' | ')}`;
         if (s.stateAtCall === 'starting') findings.violation('stop-while-starting-lost', `${t.plan.kind} ${t.p.id}: ${detail}`, t.idx);
-        else if (t.stuckKnown) continue; // counted once per process
+        else if (t.stuckKnown)
+          continue; // counted once per process
         else if (!this.stuckWithNothingAlive(t, detail)) findings.violation('stop-hung', `${t.plan.kind} ${t.p.id}: ${detail}`, t.idx);
       }
       if (t.live && t.p.state !== t.state) findings.violation('state-getter', `p.state ${t.p.state}, last state event ${t.state}`, t.idx);

@@ -86,10 +86,16 @@ export function planSpawn(r: Prng, deadlineMs: number): Planned {
   let expect: Expectations = none;
   switch (kind) {
     case 'counted':
-      options = counted({ out: r.logInt(1, 64 * 1024), err: r.chance(0.5) ? r.logInt(1, 16 * 1024) : 0, chunk: r.logInt(1, 8192), pauseEvery: r.chance(0.3) ? r.int(1, 20) : 0, pauseMs: r.int(1, 20), code, term }, deadlineMs);
+      options = counted(
+        { out: r.logInt(1, 64 * 1024), err: r.chance(0.5) ? r.logInt(1, 16 * 1024) : 0, chunk: r.logInt(1, 8192), pauseEvery: r.chance(0.3) ? r.int(1, 20) : 0, pauseMs: r.int(1, 20), code, term },
+        deadlineMs,
+      );
       break;
     case 'trickle':
-      options = counted({ out: r.logInt(10, 8 * 1024), err: r.chance(0.3) ? r.logInt(1, 2048) : 0, chunk: r.logInt(1, 256), pauseEvery: r.int(1, 4), pauseMs: r.int(5, 40), code, hold: r.chance(0.4), term }, deadlineMs);
+      options = counted(
+        { out: r.logInt(10, 8 * 1024), err: r.chance(0.3) ? r.logInt(1, 2048) : 0, chunk: r.logInt(1, 256), pauseEvery: r.int(1, 4), pauseMs: r.int(5, 40), code, hold: r.chance(0.4), term },
+        deadlineMs,
+      );
       break;
     case 'flood':
       options = counted({ out: r.logInt(1 << 20, 16 << 20), err: r.chance(0.5) ? r.logInt(1 << 16, 4 << 20) : 0, chunk: 65536, pauseEvery: 0, pauseMs: 0, code }, deadlineMs);
@@ -98,19 +104,37 @@ export function planSpawn(r: Prng, deadlineMs: number): Planned {
       options = counted({ out: r.logInt(1, 4096), err: 0, chunk: 512, pauseEvery: 0, pauseMs: 0, code, hold: true, term: 'ignore' }, deadlineMs);
       break;
     case 'cooperative':
-      options = counted({ out: r.logInt(1, 4096), err: r.chance(0.3) ? r.int(1, 500) : 0, chunk: r.logInt(1, 1024), pauseEvery: r.chance(0.5) ? 1 : 0, pauseMs: r.int(1, 30), code, hold: r.chance(0.8), term: 'trailer' }, deadlineMs);
+      options = counted(
+        {
+          out: r.logInt(1, 4096),
+          err: r.chance(0.3) ? r.int(1, 500) : 0,
+          chunk: r.logInt(1, 1024),
+          pauseEvery: r.chance(0.5) ? 1 : 0,
+          pauseMs: r.int(1, 30),
+          code,
+          hold: r.chance(0.8),
+          term: 'trailer',
+        },
+        deadlineMs,
+      );
       break;
     case 'fork-tree':
     case 'setsid-tree':
     case 'daemon': {
       const tree = kind === 'fork-tree' ? 'fork' : kind === 'setsid-tree' ? 'setsid' : 'daemon';
-      options = counted({ out: r.logInt(1, 8192), err: 0, chunk: 1024, pauseEvery: r.chance(0.5) ? 1 : 0, pauseMs: r.int(1, 30), code, hold: r.chance(0.5), term, tree, treeN: r.int(1, 3) }, deadlineMs);
+      options = counted(
+        { out: r.logInt(1, 8192), err: 0, chunk: 1024, pauseEvery: r.chance(0.5) ? 1 : 0, pauseMs: r.int(1, 30), code, hold: r.chance(0.5), term, tree, treeN: r.int(1, 3) },
+        deadlineMs,
+      );
       expect = { ...none, tree };
       break;
     }
     case 'pty-counted':
       options = {
-        ...counted({ out: r.logInt(1, 256 * 1024), err: 0, chunk: r.logInt(1, 16384), pauseEvery: r.chance(0.3) ? r.int(1, 10) : 0, pauseMs: r.int(1, 20), code, pty: true, hold: r.chance(0.3), term }, deadlineMs),
+        ...counted(
+          { out: r.logInt(1, 256 * 1024), err: 0, chunk: r.logInt(1, 16384), pauseEvery: r.chance(0.3) ? r.int(1, 10) : 0, pauseMs: r.int(1, 20), code, pty: true, hold: r.chance(0.3), term },
+          deadlineMs,
+        ),
         pty: r.chance(0.5) ? true : { cols: r.int(20, 200), rows: r.int(5, 60) },
       };
       expect = { ...none, pty: true };

@@ -50,7 +50,13 @@ function stopOptions(ctx: SoakContext): StopOptions | undefined {
   if (which === 0) return undefined;
   if (which === 1) return { graceMs };
   if (which === 2) return { signal, graceMs };
-  if (which === 3) return { sequence: [{ signal, graceMs }, { signal: 'SIGTERM', graceMs: Math.floor(graceMs / 2), target: 'leader' }] };
+  if (which === 3)
+    return {
+      sequence: [
+        { signal, graceMs },
+        { signal: 'SIGTERM', graceMs: Math.floor(graceMs / 2), target: 'leader' },
+      ],
+    };
   return {};
 }
 
@@ -96,9 +102,11 @@ export function runOp(ctx: SoakContext, op: OpName): void {
       const state = t.p.state;
       ctx.log(op, t, op === 'badStop' ? JSON.stringify(bad) : op === 'kill' ? '' : (JSON.stringify(opts) ?? ''));
       if (op === 'badStop') {
-        void ctx.async('stop with bad options', ['INVALID_OPTIONS'], () => t.p.stop(bad as never), t).then((res) => {
-          if (res.ok) ctx.findings.violation('bad-options-accepted', `stop(${JSON.stringify(bad)}) resolved`, t.idx);
-        });
+        void ctx
+          .async('stop with bad options', ['INVALID_OPTIONS'], () => t.p.stop(bad as never), t)
+          .then((res) => {
+            if (res.ok) ctx.findings.violation('bad-options-accepted', `stop(${JSON.stringify(bad)}) resolved`, t.idx);
+          });
         return;
       }
       const call = op === 'stop' ? () => t.p.stop(opts) : op === 'kill' ? () => t.p.kill() : () => pm.stop(t.p.id, opts);
@@ -112,14 +120,26 @@ export function runOp(ctx: SoakContext, op: OpName): void {
       const filter = partial === 'both' ? scope : partial === 'kind' ? { kind: scope.kind } : { id: scope.id };
       ctx.log('stopScope', undefined, `${JSON.stringify(filter)} ${JSON.stringify(opts) ?? ''}`);
       ctx.stopsOfMany.push(ctx.findings.elapsedMs);
-      watchStop(ctx, undefined, `stopScope(${JSON.stringify(filter)})`, 'running', ctx.async('stopScope', [], () => pm.stopScope(filter, opts)));
+      watchStop(
+        ctx,
+        undefined,
+        `stopScope(${JSON.stringify(filter)})`,
+        'running',
+        ctx.async('stopScope', [], () => pm.stopScope(filter, opts)),
+      );
       return;
     }
     case 'stopAll': {
       const opts = stopOptions(ctx);
       ctx.log('stopAll', undefined, JSON.stringify(opts) ?? '');
       ctx.stopsOfMany.push(ctx.findings.elapsedMs);
-      watchStop(ctx, undefined, 'stopAll', 'running', ctx.async('stopAll', [], () => pm.stopAll(opts)));
+      watchStop(
+        ctx,
+        undefined,
+        'stopAll',
+        'running',
+        ctx.async('stopAll', [], () => pm.stopAll(opts)),
+      );
       return;
     }
     case 'pause':
@@ -190,8 +210,7 @@ export function runOp(ctx: SoakContext, op: OpName): void {
       const res = ctx.sync('list', [], () => pm.list(filter));
       if (!res.ok) return;
       for (const p of res.value) {
-        const bad =
-          (filter.state && !(filter.state as string[]).includes(p.state)) || (filter.scope && p.scope?.kind !== filter.scope.kind) || (filter.label && p.label !== filter.label);
+        const bad = (filter.state && !(filter.state as string[]).includes(p.state)) || (filter.scope && p.scope?.kind !== filter.scope.kind) || (filter.label && p.label !== filter.label);
         if (bad) ctx.findings.violation('list', `list(${JSON.stringify(filter)}) returned a ${p.state} ${p.label} process of scope ${JSON.stringify(p.scope)}`);
       }
       return;
@@ -207,9 +226,11 @@ export function runOp(ctx: SoakContext, op: OpName): void {
       const t = ctx.target();
       if (!t) return;
       ctx.log('screen', t);
-      void ctx.async('screen', t.plan.expect.pty ? [] : ['NOT_SUPPORTED'], () => t.p.screen(), t).then((res) => {
-        if (res.ok && !Array.isArray((res.value as { lines?: unknown }).lines)) ctx.findings.violation('screen', `screen() gave ${JSON.stringify(res.value)}`, t.idx);
-      });
+      void ctx
+        .async('screen', t.plan.expect.pty ? [] : ['NOT_SUPPORTED'], () => t.p.screen(), t)
+        .then((res) => {
+          if (res.ok && !Array.isArray((res.value as { lines?: unknown }).lines)) ctx.findings.violation('screen', `screen() gave ${JSON.stringify(res.value)}`, t.idx);
+        });
       return;
     }
     case 'metrics': {
@@ -229,7 +250,11 @@ function spawn(ctx: SoakContext): Tracked | undefined {
   const res = ctx.sync('spawn', plan.invalid ? ['INVALID_OPTIONS'] : ['LIMIT_REACHED'], () => ctx.pm.spawn(plan.options));
   ctx.planning = undefined;
   const t = ctx.tracked.length > before ? ctx.tracked[ctx.tracked.length - 1] : undefined;
-  ctx.log('spawn', t, `${plan.kind}${res.ok ? '' : ` refused: ${res.code}`} ${JSON.stringify(plan.options, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof AbortSignal ? 'AbortSignal' : v))}`);
+  ctx.log(
+    'spawn',
+    t,
+    `${plan.kind}${res.ok ? '' : ` refused: ${res.code}`} ${JSON.stringify(plan.options, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof AbortSignal ? 'AbortSignal' : v))}`,
+  );
   if (plan.invalid && res.ok) ctx.findings.violation('bad-options-accepted', `spawn accepted ${JSON.stringify(plan.options)}`, t?.idx);
   if (!res.ok && plan.invalid) return undefined;
   if (res.ok && t) void ctx.async('started', ['SPAWN_FAILED', 'NOT_RUNNING'], () => t.p.started, t);
@@ -250,9 +275,11 @@ function write(ctx: SoakContext): void {
     const beforeExit = !t.exitSent;
     const text = typed ? `echo $((${marker}-1))\r` : ':\r';
     ctx.log('write', t, typed ? `marker ${Number(marker) - 1}` : ':');
-    void ctx.async('write', STDIN_CODES, () => t.p.write(text), t).then((res) => {
-      if (res.ok && typed && beforeExit) t.markers.push(String(Number(marker) - 1));
-    });
+    void ctx
+      .async('write', STDIN_CODES, () => t.p.write(text), t)
+      .then((res) => {
+        if (res.ok && typed && beforeExit) t.markers.push(String(Number(marker) - 1));
+      });
     return;
   }
   const data = letters(n, seed);
@@ -262,13 +289,15 @@ function write(ctx: SoakContext): void {
   const attempt = t.attempts.length - 1;
   const counted = e.echo && s.attempt === attempt && !s.ended;
   if (counted) s.pending++;
-  void ctx.async('write', STDIN_CODES, () => t.p.write(data), t).then((res) => {
-    if (res.ok) ctx.stdinBytes += n;
-    if (!counted || t.stdin !== s) return;
-    s.pending--;
-    if (res.ok) s.written += n;
-    else if (res.code === 'STDIN_FAILED') s.failed = true;
-  });
+  void ctx
+    .async('write', STDIN_CODES, () => t.p.write(data), t)
+    .then((res) => {
+      if (res.ok) ctx.stdinBytes += n;
+      if (!counted || t.stdin !== s) return;
+      s.pending--;
+      if (res.ok) s.written += n;
+      else if (res.code === 'STDIN_FAILED') s.failed = true;
+    });
 }
 
 function read(ctx: SoakContext): void {

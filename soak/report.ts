@@ -48,7 +48,9 @@ ends          ${counts(ends)}; ${restarts} restarts; ${transitions} transitions
 bytes         ${(bytes / 2 ** 20).toFixed(1)} MiB received on output events; ${(ctx.stdinBytes / 2 ** 10).toFixed(1)} KiB written to stdin
 error codes   ${counts(ctx.codeCounts) || 'none'}
 event loop    delay p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms
-worst stall   ${w.ms} ms wall clock at ${w.atMs} ms (op #${w.op}; the host on CPU ${w.cpuMs} ms of it); most CPU in one stall ${wb.cpuMs} ms (${wb.ms} ms wall, op #${wb.op}); limit ${stalls.limitMs} ms of the host's own CPU; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}
+worst stall   ${w.ms} ms wall clock at ${w.atMs} ms (op #${w.op}; the host on CPU ${w.cpuMs} ms of it); most CPU in one stall ${wb.cpuMs} ms (${wb.ms} ms wall, op #${wb.op}); limit ${stalls.limitMs} ms of the host's own CPU; load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}
 slowest op    ${facts.slowest.name} #${facts.slowest.op}: ${facts.slowest.ms} ms synchronous (${facts.slowest.cpuMs} ms CPU)
 after shutdown ${facts.leftAlive} processes carrying the manager's marker alive${facts.leftKnown ? ` (${facts.leftKnown} known survivors a hung shutdown() did not sweep)` : ''}`);
   const known = [...findings.known.entries()];

@@ -68,7 +68,11 @@ pm.on('error', (err, p) => {
   if (!isProcwardError(err)) findings.violation('error-without-code', `manager error event (${p?.id}): ${String(err)}`);
 });
 
-const stalls = new StallMonitor(config.stallLimitMs, () => findings.op, () => findings.elapsedMs);
+const stalls = new StallMonitor(
+  config.stallLimitMs,
+  () => findings.op,
+  () => findings.elapsedMs,
+);
 stalls.start();
 const checks = new PeriodicChecks(ctx, notBefore);
 const checker = setInterval(() => checks.run(), CHECK_EVERY_MS);
@@ -108,7 +112,10 @@ if (shutdown === 'hung') {
   const live = ctx.tracked.filter((t) => !t.exit);
   const unknown = live.filter((t) => !checks.stuckWithNothingAlive(t, `shutdown() waits on it; history: ${t.history.join(' | ')}`));
   if (unknown.length > 0 || live.length === 0) {
-    findings.violation('shutdown-hung', `shutdown() has not resolved after ${SHUTDOWN_DEADLINE_MS} ms; ${pm.liveCount} live: ${unknown.map((t) => `#${t.idx} ${t.plan.kind} ${t.p.state}`).join(', ')}`);
+    findings.violation(
+      'shutdown-hung',
+      `shutdown() has not resolved after ${SHUTDOWN_DEADLINE_MS} ms; ${pm.liveCount} live: ${unknown.map((t) => `#${t.idx} ${t.plan.kind} ${t.p.state}`).join(', ')}`,
+    );
   }
 }
 const stuck = ctx.tracked.filter((t) => t.stuckKnown);

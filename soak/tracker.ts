@@ -146,7 +146,8 @@ export class Tracked {
     const a = this.attempt;
     const where = `${which} (code ${code}, signal ${signal})`;
     if (a.garbled !== undefined) return this.#violate('garbled-output', `${where}: "${a.garbled}" where the trailer should be; ${a.describe()}`);
-    if (code !== null && !a.trailer) return this.#violate('bytes-lost', `${where} exited with a code, so it wrote its trailer, but no trailer arrived before ${restarting ? 'the restart' : 'exit'}; ${a.describe()}`);
+    if (code !== null && !a.trailer)
+      return this.#violate('bytes-lost', `${where} exited with a code, so it wrote its trailer, but no trailer arrived before ${restarting ? 'the restart' : 'exit'}; ${a.describe()}`);
     if (!a.trailer) return;
     const outOk = this.typed ? a.out >= a.trailer.out : a.trailer.out === a.out && a.after === 0;
     if (!outOk || a.trailer.err !== a.err) {
@@ -182,7 +183,10 @@ export class Tracked {
     if (e.shell && exit.state === 'completed' && this.exitSent) {
       const missing = this.markers.filter((m) => !this.shellText.includes(m));
       if (missing.length > 0 && this.shellText.length < SHELL_TEXT_CAP) {
-        this.#violate('shell-output-lost', `completed after exit, but the output of ${missing.length}/${this.markers.length} commands typed before it is missing (${missing.slice(0, 3).join(', ')}); tail: ${JSON.stringify(this.shellText.slice(-200))}`);
+        this.#violate(
+          'shell-output-lost',
+          `completed after exit, but the output of ${missing.length}/${this.markers.length} commands typed before it is missing (${missing.slice(0, 3).join(', ')}); tail: ${JSON.stringify(this.shellText.slice(-200))}`,
+        );
       }
     }
   }

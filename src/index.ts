@@ -10,26 +10,8 @@ export type { ManagedProcess } from './process/managed-process.js'; // created o
 export type { OutputBuffer, OutputChunk } from './output/output-buffer.js'; // p.output
 export type { ProcessEvents, ProcessExit, ProcessInfo, OrphansFound, OutputLine, RestartScheduled, IdleReport } from './process/types.js';
 export type { WaitOptions, OutputWaitOptions } from './process/wait-for.js';
-export {
-  PROCESS_STATES,
-  TERMINAL_STATES,
-  TRANSITIONS,
-  canTransition,
-  isTerminal,
-  type ProcessState,
-  type StateChange,
-  type StateReason,
-  type ExitReason,
-} from './state-machine/states.js';
-export {
-  SpawnOptionsSchema,
-  ManagerOptionsSchema,
-  StopOptionsSchema,
-  type SpawnOptions,
-  type ManagerOptions,
-  type StopOptions,
-  type Scope,
-} from './options/schemas.js';
+export { PROCESS_STATES, TERMINAL_STATES, TRANSITIONS, canTransition, isTerminal, type ProcessState, type StateChange, type StateReason, type ExitReason } from './state-machine/states.js';
+export { SpawnOptionsSchema, ManagerOptionsSchema, StopOptionsSchema, type SpawnOptions, type ManagerOptions, type StopOptions, type Scope } from './options/schemas.js';
 export type { ListFilter } from './registry/list-filter.js';
 export type { ProcessMetrics } from './monitor/tree-metrics.js';
 export type { CpuHigh } from './monitor/process-monitor.js';

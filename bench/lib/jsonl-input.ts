@@ -82,7 +82,16 @@ const WORDS = (
 ).split(' ');
 const NON_ASCII_WORDS = ['café', 'naïve', 'résumé', 'Zürich', '—', '→', '✓', '…', 'µs', '°C', '日本語', 'проверка', '🚀', '✨'];
 const IDENTS = ['buf', 'chunk', 'line', 'start', 'end', 'offset', 'pending', 'value', 'options', 'result', 'child', 'state', 'emit', 'parse', 'decode', 'index', 'count', 'bytes'];
-const PATHS = ['src/index.ts', 'src/parsers/jsonl-parser.ts', 'src/process/managed-process.ts', 'src/output/output-buffer.ts', 'tests/parsers/jsonl-parser.test.ts', 'README.md', 'package.json', 'src/registry/process-manager.ts'];
+const PATHS = [
+  'src/index.ts',
+  'src/parsers/jsonl-parser.ts',
+  'src/process/managed-process.ts',
+  'src/output/output-buffer.ts',
+  'tests/parsers/jsonl-parser.test.ts',
+  'README.md',
+  'package.json',
+  'src/registry/process-manager.ts',
+];
 
 function pick<T>(r: () => number, xs: readonly T[]): T {
   return xs[Math.floor(r() * xs.length)]!;
@@ -269,7 +278,8 @@ export function claudeStream(bytes: number, seed: number): JsonlInput {
       return streamEvent({ type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: partial } });
     }
     if (x < 0.7) return assistant([{ type: 'text', text: text(size - 550) }]);
-    if (x < 0.8) return user(fill(r, logs, (size - 450) / 2).text, r() < 0.1, { stdout: fill(r, logs, (size - 450) / 2).text, stderr: '', interrupted: false, isImage: false, noOutputExpected: false });
+    if (x < 0.8)
+      return user(fill(r, logs, (size - 450) / 2).text, r() < 0.1, { stdout: fill(r, logs, (size - 450) / 2).text, stderr: '', interrupted: false, isImage: false, noOutputExpected: false });
     if (x < 0.84) return envelope({ type: 'system', subtype: 'status', status: 'requesting' });
     if (x < 0.88) return streamEvent({ type: 'content_block_stop', index: 0 });
     if (x < 0.91) return streamEvent({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: Math.floor(r() * 4000) } });
@@ -341,7 +351,7 @@ export function claudeStream(bytes: number, seed: number): JsonlInput {
 /** Cuts buf into consecutive subarrays whose sizes `next()` gives (the last one may be shorter). */
 export function chunk(buf: Buffer, next: () => number): Buffer[] {
   const out: Buffer[] = [];
-  for (let at = 0; at < buf.length; ) {
+  for (let at = 0; at < buf.length;) {
     const n = Math.max(1, next());
     out.push(buf.subarray(at, Math.min(buf.length, at + n)));
     at += n;

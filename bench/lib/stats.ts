@@ -28,12 +28,7 @@ export interface Paired {
  * (raw, pw, pw, raw, raw, pw, …) so slow drift of the machine hits both sides alike.
  * `warmup` unrecorded rounds run first (JIT, module loading, page cache).
  */
-export async function alternate(
-  reps: number,
-  raw: () => Promise<number>,
-  procward: () => Promise<number>,
-  warmup = 1,
-): Promise<Paired> {
+export async function alternate(reps: number, raw: () => Promise<number>, procward: () => Promise<number>, warmup = 1): Promise<Paired> {
   for (let i = 0; i < warmup; i++) {
     await raw();
     await procward();

@@ -52,8 +52,14 @@ function proxyVars(url: string): Record<string, string> {
   // Both spellings: Bun and reqwest read different ones, and child shells may run curl or git.
   const noProxy = '127.0.0.1,localhost,::1';
   return {
-    HTTP_PROXY: url, HTTPS_PROXY: url, ALL_PROXY: url, NO_PROXY: noProxy,
-    http_proxy: url, https_proxy: url, all_proxy: url, no_proxy: noProxy,
+    HTTP_PROXY: url,
+    HTTPS_PROXY: url,
+    ALL_PROXY: url,
+    NO_PROXY: noProxy,
+    http_proxy: url,
+    https_proxy: url,
+    all_proxy: url,
+    no_proxy: noProxy,
   };
 }
 

@@ -39,28 +39,28 @@ export type AnthropicReply =
 export type AnthropicScript = (req: AnthropicRequest) => AnthropicReply | Promise<AnthropicReply>;
 
 /** Every request answers with the same text. */
-export const plainAnswer = (text: string): AnthropicScript => () => ({ text });
+export const plainAnswer =
+  (text: string): AnthropicScript =>
+  () => ({ text });
 
 /** Answers with the replies in order, repeating the last one. */
-export const sequence = (...replies: AnthropicReply[]): AnthropicScript => ({ requestIndex }) => {
-  const reply = replies[Math.min(requestIndex, replies.length - 1)];
-  if (!reply) throw new Error('sequence() needs at least one reply');
-  return reply;
-};
+export const sequence =
+  (...replies: AnthropicReply[]): AnthropicScript =>
+  ({ requestIndex }) => {
+    const reply = replies[Math.min(requestIndex, replies.length - 1)];
+    if (!reply) throw new Error('sequence() needs at least one reply');
+    return reply;
+  };
 
 /**
  * Asks for the Bash tool once (with an optional text block before it), then answers from the tool result.
  * Decided by whether the request carries a tool result rather than by request index, so the script also
  * works for a resumed session.
  */
-export const bashThenAnswer = (
-  command: string,
-  answer: (result: ToolResult) => string = (r) => `The command ran. Output: ${r.content}`,
-  preamble?: string,
-): AnthropicScript => ({ lastToolResult }) =>
-  lastToolResult
-    ? { text: answer(lastToolResult) }
-    : { toolUse: { name: 'Bash', input: { command, description: 'Run a command' } }, ...(preamble ? { text: preamble } : {}) };
+export const bashThenAnswer =
+  (command: string, answer: (result: ToolResult) => string = (r) => `The command ran. Output: ${r.content}`, preamble?: string): AnthropicScript =>
+  ({ lastToolResult }) =>
+    lastToolResult ? { text: answer(lastToolResult) } : { toolUse: { name: 'Bash', input: { command, description: 'Run a command' } }, ...(preamble ? { text: preamble } : {}) };
 
 /** An API error answer, e.g. apiError(400, 'invalid_request_error', 'bad'). */
 export const apiError = (status: number, type: string, message: string): AnthropicReply => ({ error: { status, type, message } });
@@ -105,9 +105,7 @@ function usageFor(body: unknown, blocks: Block[], override: Partial<Usage> | und
   };
 }
 
-async function streamMessage(
-  res: ServerResponse, model: string, blocks: Block[], stopReason: string, usage: Usage, deltas: number, delayMs: number,
-): Promise<void> {
+async function streamMessage(res: ServerResponse, model: string, blocks: Block[], stopReason: string, usage: Usage, deltas: number, delayMs: number): Promise<void> {
   const id = `msg_${hex(12)}`;
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_${hex(12)}` });
   const { output_tokens, ...inputUsage } = usage;
@@ -174,10 +172,15 @@ export async function startAnthropicMock(script: AnthropicScript): Promise<MockS
       record.status = reply.error.status;
       record.reply = 'error';
       // x-should-retry: false tells the Anthropic client not to retry whatever its retry budget.
-      json(res, reply.error.status, { type: 'error', error: { type: reply.error.type, message: reply.error.message } }, {
-        'request-id': `req_${hex(12)}`,
-        'x-should-retry': 'false',
-      });
+      json(
+        res,
+        reply.error.status,
+        { type: 'error', error: { type: reply.error.type, message: reply.error.message } },
+        {
+          'request-id': `req_${hex(12)}`,
+          'x-should-retry': 'false',
+        },
+      );
       return;
     }
 
@@ -193,13 +196,18 @@ export async function startAnthropicMock(script: AnthropicScript): Promise<MockS
     record.usage = { ...usage };
 
     if (body.stream === true) {
-      const deltas = 'deltas' in reply ? reply.deltas ?? 3 : 3;
-      const delayMs = 'deltaDelayMs' in reply ? reply.deltaDelayMs ?? 0 : 0;
+      const deltas = 'deltas' in reply ? (reply.deltas ?? 3) : 3;
+      const delayMs = 'deltaDelayMs' in reply ? (reply.deltaDelayMs ?? 0) : 0;
       await streamMessage(res, model, blocks, stopReason, usage, deltas, delayMs);
     } else {
-      json(res, 200, { id: `msg_${hex(12)}`, type: 'message', role: 'assistant', model, content: blocks, stop_reason: stopReason, stop_sequence: null, usage }, {
-        'request-id': `req_${hex(12)}`,
-      });
+      json(
+        res,
+        200,
+        { id: `msg_${hex(12)}`, type: 'message', role: 'assistant', model, content: blocks, stop_reason: stopReason, stop_sequence: null, usage },
+        {
+          'request-id': `req_${hex(12)}`,
+        },
+      );
     }
   });
 }

@@ -64,7 +64,13 @@ export async function startServer(handler: Handler): Promise<MockServer> {
     void (async () => {
       const body = await readBody(req);
       const record: RecordedRequest = {
-        method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, status: 0, reply: '', at: Date.now(),
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body,
+        status: 0,
+        reply: '',
+        at: Date.now(),
       };
       requests.push(record);
       try {

@@ -37,22 +37,24 @@ export type ResponsesReply =
 
 export type ResponsesScript = (req: ResponsesRequest) => ResponsesReply | Promise<ResponsesReply>;
 
-export const plainAnswer = (text: string): ResponsesScript => () => ({ text });
+export const plainAnswer =
+  (text: string): ResponsesScript =>
+  () => ({ text });
 
 /** Answers with the replies in order, repeating the last one. */
-export const sequence = (...replies: ResponsesReply[]): ResponsesScript => ({ requestIndex }) => {
-  const reply = replies[Math.min(requestIndex, replies.length - 1)];
-  if (!reply) throw new Error('sequence() needs at least one reply');
-  return reply;
-};
+export const sequence =
+  (...replies: ResponsesReply[]): ResponsesScript =>
+  ({ requestIndex }) => {
+    const reply = replies[Math.min(requestIndex, replies.length - 1)];
+    if (!reply) throw new Error('sequence() needs at least one reply');
+    return reply;
+  };
 
 /** Runs one shell command (after an optional message), then answers from its output; keyed on the tool output, so it also works on resume. */
-export const shellThenAnswer = (
-  command: string,
-  answer: (out: ToolOutput) => string = (o) => `The command ran. Output: ${o.text.trim()}`,
-  preamble?: string,
-): ResponsesScript => ({ lastToolOutput }) =>
-  lastToolOutput ? { text: answer(lastToolOutput) } : { shell: { command }, ...(preamble ? { text: preamble } : {}) };
+export const shellThenAnswer =
+  (command: string, answer: (out: ToolOutput) => string = (o) => `The command ran. Output: ${o.text.trim()}`, preamble?: string): ResponsesScript =>
+  ({ lastToolOutput }) =>
+    lastToolOutput ? { text: answer(lastToolOutput) } : { shell: { command }, ...(preamble ? { text: preamble } : {}) };
 
 export const apiError = (status: number, type: string, message: string): ResponsesReply => ({ error: { status, type, message } });
 
@@ -109,8 +111,12 @@ function shellCallItem(names: Set<string>, command: string): Record<string, unkn
     return { type: 'function_call', id: `fc_${id}`, call_id: `call_${id}`, name: 'exec_command', arguments: JSON.stringify({ cmd: command }), status: 'completed' };
   }
   return {
-    type: 'function_call', id: `fc_${id}`, call_id: `call_${id}`, name: 'shell',
-    arguments: JSON.stringify({ command: ['bash', '-lc', command] }), status: 'completed',
+    type: 'function_call',
+    id: `fc_${id}`,
+    call_id: `call_${id}`,
+    name: 'shell',
+    arguments: JSON.stringify({ command: ['bash', '-lc', command] }),
+    status: 'completed',
   };
 }
 
@@ -118,9 +124,7 @@ function messageItem(text: string): Record<string, unknown> {
   return { type: 'message', id: `msg_${hex(12)}`, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text, annotations: [] }] };
 }
 
-async function streamResponse(
-  res: ServerResponse, body: Record<string, unknown>, items: Array<Record<string, unknown>>, usage: ResponsesUsage, deltas: number, delayMs: number,
-): Promise<void> {
+async function streamResponse(res: ServerResponse, body: Record<string, unknown>, items: Array<Record<string, unknown>>, usage: ResponsesUsage, deltas: number, delayMs: number): Promise<void> {
   const id = `resp_${hex(12)}`;
   const model = typeof body.model === 'string' ? body.model : 'mock';
   const base = { id, object: 'response', created_at: Math.floor(Date.now() / 1000), model };
@@ -146,7 +150,9 @@ async function streamResponse(
   }
   send('response.completed', {
     response: {
-      ...base, status: 'completed', output: items,
+      ...base,
+      status: 'completed',
+      output: items,
       usage: {
         input_tokens: usage.input_tokens,
         input_tokens_details: { cached_tokens: usage.cached_input_tokens },
@@ -190,9 +196,14 @@ export async function startResponsesMock(script: ResponsesScript): Promise<MockS
     if ('error' in reply) {
       record.status = reply.error.status;
       record.reply = 'error';
-      json(res, reply.error.status, { error: { message: reply.error.message, type: reply.error.type, param: null, code: 'mock_error' } }, {
-        'x-request-id': `req_${hex(12)}`,
-      });
+      json(
+        res,
+        reply.error.status,
+        { error: { message: reply.error.message, type: reply.error.type, param: null, code: 'mock_error' } },
+        {
+          'x-request-id': `req_${hex(12)}`,
+        },
+      );
       return;
     }
 
@@ -201,13 +212,17 @@ export async function startResponsesMock(script: ResponsesScript): Promise<MockS
     if ('shell' in reply) items.push(shellCallItem(toolNames(body, input), reply.shell.command));
     if (items.length === 0) items.push(messageItem(''));
     const usage: ResponsesUsage = {
-      input_tokens: estimateTokens(body), cached_input_tokens: 0, output_tokens: estimateTokens(items), reasoning_tokens: 0, ...reply.usage,
+      input_tokens: estimateTokens(body),
+      cached_input_tokens: 0,
+      output_tokens: estimateTokens(items),
+      reasoning_tokens: 0,
+      ...reply.usage,
     };
     record.status = 200;
     record.reply = 'shell' in reply ? 'shell' : 'text';
     record.usage = { ...usage };
-    const deltas = 'deltas' in reply ? reply.deltas ?? 3 : 3;
-    const delayMs = 'deltaDelayMs' in reply ? reply.deltaDelayMs ?? 0 : 0;
+    const deltas = 'deltas' in reply ? (reply.deltas ?? 3) : 3;
+    const delayMs = 'deltaDelayMs' in reply ? (reply.deltaDelayMs ?? 0) : 0;
     await streamResponse(res, body, items, usage, deltas, delayMs);
   });
 }

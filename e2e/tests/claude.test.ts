@@ -76,7 +76,10 @@ describe.skipIf(!installed)('Claude Code (real CLI, mock API)', () => {
     await expect(resumed.result).resolves.toMatchObject({ text: 'You asked me to run echo.', sessionId: result.sessionId });
     expect(sessions).toEqual([{ sessionId: result.sessionId, resumed: true }]);
     // The CLI sent the earlier turn back: the session really was continued.
-    const last = mock!.requests.slice(before).filter((r) => r.method === 'POST').at(-1)!;
+    const last = mock!.requests
+      .slice(before)
+      .filter((r) => r.method === 'POST')
+      .at(-1)!;
     expect(JSON.stringify(last.body)).toContain('hi-from-bash');
     expect(pm.sessions()).toEqual([expect.objectContaining({ sessionId: result.sessionId, runs: [run.id, resumed.id], active: false })]);
   });

@@ -61,10 +61,7 @@ export class SessionBusyError extends ProcwardError {
 export class SessionNotFoundError extends ProcwardError {
   readonly sessionId: string;
   constructor(sessionId: string) {
-    super(
-      ErrorCode.NOT_FOUND,
-      `No agent run of this manager has session "${sessionId}". To continue a session started elsewhere, use pm.agents.spawn({ agent, resume: "${sessionId}", cwd }).`,
-    );
+    super(ErrorCode.NOT_FOUND, `No agent run of this manager has session "${sessionId}". To continue a session started elsewhere, use pm.agents.spawn({ agent, resume: "${sessionId}", cwd }).`);
     this.sessionId = sessionId;
   }
 }

@@ -79,9 +79,7 @@ export class AgentHost {
     const o = parseOptions(SpawnAgentOptionsSchema, options, 'spawnAgent options');
     const adapter = this.#adapters.get(o.agent);
     if (!adapter) {
-      throw new InvalidOptionsError('spawnAgent options', [
-        { path: 'agent', message: `no adapter named "${o.agent}" (registered: ${this.adapters.join(', ')}); add one with pm.agents.register()` },
-      ]);
+      throw new InvalidOptionsError('spawnAgent options', [{ path: 'agent', message: `no adapter named "${o.agent}" (registered: ${this.adapters.join(', ')}); add one with pm.agents.register()` }]);
     }
     if (o.resume) {
       const busy = this.#activeRun(o.resume);

@@ -220,7 +220,8 @@ export class AgentRun extends SafeEmitter<AgentRunEvents> {
     if (exit.reason === 'spawn-error') {
       const cause = this.#spawnError;
       const kind = cause instanceof SpawnFailedError ? cause.kind : 'other';
-      const hint = kind === 'command-not-found' ? ` Install it${this.#adapter.installHint ? ` (${this.#adapter.installHint})` : ''} or pass spawnAgent's bin option with the path to the ${name} program.` : '';
+      const hint =
+        kind === 'command-not-found' ? ` Install it${this.#adapter.installHint ? ` (${this.#adapter.installHint})` : ''} or pass spawnAgent's bin option with the path to the ${name} program.` : '';
       const why = cause instanceof Error ? cause.message : (exit.error?.message ?? 'spawn failed');
       this.#settle.reject(new SpawnFailedError(`Cannot start the ${name} agent (${this.process.info.command}): ${why}${hint}`, kind, { processId: id, cause }));
       return;

@@ -53,7 +53,10 @@ class CodexParser implements AgentLineParser {
         const cached = u.cached_input_tokens ?? 0;
         // OpenAI counts cached tokens inside input_tokens; split them out to match TokenCounts.
         const usage = { callId: `turn-${this.#turns}`, inputTokens: u.input_tokens - cached, outputTokens: u.output_tokens, cacheReadTokens: cached, cacheCreationTokens: 0 };
-        return [{ type: 'usage', usage }, { type: 'result', result: this.#result(false, 'success', this.#lastText) }];
+        return [
+          { type: 'usage', usage },
+          { type: 'result', result: this.#result(false, 'success', this.#lastText) },
+        ];
       }
       case 'turn.failed':
         return [{ type: 'result', result: this.#result(true, 'turn_failed', e.error.message) }];

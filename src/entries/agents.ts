@@ -14,18 +14,7 @@ export type { AgentAdapter, AgentLineParser, AgentRequest } from '../agents/adap
 export type { AgentRun, AgentRunEvents } from '../agents/agent-run.js'; // created only by pm.agents.spawn()
 export type { AgentHost, AgentSession } from '../agents/agent-host.js'; // pm.agents
 export { SpawnAgentOptionsSchema, type SpawnAgentOptions, type ResumeAgentOptions } from '../agents/agent-options.js';
-export type {
-  AgentEvent,
-  AgentMessage,
-  AgentResult,
-  AgentNotice,
-  AgentInvalid,
-  ToolCall,
-  TokenCounts,
-  UsageReport,
-  RunUsage,
-  ContextUsage,
-} from '../agents/agent-events.js';
+export type { AgentEvent, AgentMessage, AgentResult, AgentNotice, AgentInvalid, ToolCall, TokenCounts, UsageReport, RunUsage, ContextUsage } from '../agents/agent-events.js';
 // Types only, as in the root: isProcwardError(e, 'AGENT_ERROR' | 'AGENT_EXITED' | 'AGENT_STOPPED' |
 // 'SESSION_BUSY') narrows to them; SessionNotFoundError is the NOT_FOUND that has a `sessionId`.
 export type { AgentResultError, AgentExitError, AgentStoppedError, SessionBusyError, SessionNotFoundError } from '../agents/agent-errors.js';

@@ -6,13 +6,4 @@
 export { LineSplitter, type SplitterOptions } from '../parsers/line-splitter.js';
 export { stripAnsi } from '../parsers/strip-ansi.js';
 export { terminalLine, TerminalLine, MAX_CONTROL_STRING } from '../parsers/terminal-line.js';
-export {
-  JsonLinesParser,
-  parseJsonLines,
-  type JsonLinesOptions,
-  type JsonLinesEvents,
-  type JsonLinesItem,
-  type JsonValue,
-  type InvalidLine,
-  type OverflowLine,
-} from '../parsers/jsonl-parser.js';
+export { JsonLinesParser, parseJsonLines, type JsonLinesOptions, type JsonLinesEvents, type JsonLinesItem, type JsonValue, type InvalidLine, type OverflowLine } from '../parsers/jsonl-parser.js';

@@ -72,10 +72,7 @@ export class NotFoundError extends ProcwardError {
 export class LimitReachedError extends ProcwardError {
   readonly limit: number;
   constructor(limit: number) {
-    super(
-      ErrorCode.LIMIT_REACHED,
-      `maxProcesses (${limit}) live processes are already registered; stop one or raise maxProcesses.`,
-    );
+    super(ErrorCode.LIMIT_REACHED, `maxProcesses (${limit}) live processes are already registered; stop one or raise maxProcesses.`);
     this.limit = limit;
   }
 }

@@ -19,12 +19,7 @@ export class PtyUnavailableError extends ProcwardError {
   /** The version procward drives. */
   readonly supported: string;
 
-  constructor(
-    reason: PtyUnavailableReason,
-    detail: string,
-    facts: { packageName: string; found?: string; supported: string; install: string },
-    options?: { cause?: unknown; processId?: string },
-  ) {
+  constructor(reason: PtyUnavailableReason, detail: string, facts: { packageName: string; found?: string; supported: string; install: string }, options?: { cause?: unknown; processId?: string }) {
     super(
       ErrorCode.PTY_UNAVAILABLE,
       `Pseudo-terminals are unavailable: ${detail}. Pipes work without it; for pty: true run \`${facts.install}\` ` +

@@ -55,8 +55,7 @@ function adoptTmux(slot: ChildSlot, pid: number, tmux: { session: string; socket
       else spawnedEarly = true;
     },
   };
-  const fail = (why: string, cause?: unknown) =>
-    slot.fail(new SpawnFailedError(`Cannot take over tmux session ${tmux.session}: ${why}`, 'other', { cause, processId: slot.processId }));
+  const fail = (why: string, cause?: unknown) => slot.fail(new SpawnFailedError(`Cannot take over tmux session ${tmux.session}: ${why}`, 'other', { cause, processId: slot.processId }));
   adoptTmuxSession(tmux.session, tmux.socket, events)
     .then(
       (handle) => {

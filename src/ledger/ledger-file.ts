@@ -115,7 +115,7 @@ export class LedgerFile {
     const tmp = `${this.path}.${process.pid}.${++this.#seq}.tmp`;
     const fd = openExclusive(tmp);
     try {
-      for (let done = 0; done < text.length; ) done += writeSync(fd, text, done);
+      for (let done = 0; done < text.length;) done += writeSync(fd, text, done);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -41,7 +41,14 @@ export const LedgerEntrySchema = z.object({
   startedAt: time.nullable(),
   endedAt: time.nullable(),
   exit: z
-    .object({ code: z.number().int().nullable(), signal: z.string().regex(/^SIG[A-Z0-9+-]+$/).nullable(), reason: z.string().min(1) })
+    .object({
+      code: z.number().int().nullable(),
+      signal: z
+        .string()
+        .regex(/^SIG[A-Z0-9+-]+$/)
+        .nullable(),
+      reason: z.string().min(1),
+    })
     .nullable(),
   /** Where its output was spooled (informative: recover() derives the directory from the id). */
   spoolDir: z.string(),

@@ -25,11 +25,14 @@ function add(t: MetricsTotals, m: ProcessMetrics): void {
   t.descendants += m.descendants;
 }
 
-/** Totals of the given samples, overall and per scope. */
-export function aggregateMetrics(samples: readonly { scope: { kind: string; id: string } | undefined; metrics: ProcessMetrics }[]): ManagerMetrics {
+/** Totals of the latest samples of the given processes (those that have one), overall and per scope. */
+export function aggregateMetrics(processes: Iterable<{ scope: { kind: string; id: string } | undefined; metrics(): ProcessMetrics | undefined }>): ManagerMetrics {
   const total = empty();
   const byScope: Record<string, MetricsTotals> = {};
-  for (const { scope, metrics } of samples) {
+  for (const p of processes) {
+    const metrics = p.metrics();
+    if (!metrics) continue;
+    const scope = p.scope;
     add(total, metrics);
     if (scope) add((byScope[`${scope.kind}:${scope.id}`] ??= empty()), metrics);
   }

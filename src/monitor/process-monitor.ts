@@ -58,7 +58,13 @@ export class ProcessMonitor {
   start(): void {
     if (this.settings.intervalMs === undefined || this.#timer) return;
     this.sample();
-    this.#timer = setInterval(guarded(() => this.sample(), (err) => this.on.failed(err)), this.settings.intervalMs);
+    this.#timer = setInterval(
+      guarded(
+        () => this.sample(),
+        (err) => this.on.failed(err),
+      ),
+      this.settings.intervalMs,
+    );
     // Sampling never keeps a host alive: the child's own handles do that while it runs.
     this.#timer.unref();
   }

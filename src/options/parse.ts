@@ -27,7 +27,10 @@ export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, wha
     throw new InvalidOptionsError(what, [{ path: '', message: `the options could not be checked: ${messageOf(err)}` }]);
   }
   if (result.success) return ownCopy(result.data, 0, '', []) as z.output<S>;
-  throw new InvalidOptionsError(what, result.error.issues.flatMap((i) => describeIssue(schema, i)));
+  throw new InvalidOptionsError(
+    what,
+    result.error.issues.flatMap((i) => describeIssue(schema, i)),
+  );
 }
 
 const MAX_DEPTH = 32;

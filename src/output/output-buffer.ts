@@ -150,9 +150,7 @@ export class OutputBuffer {
     const from = Math.min(Math.max(options.since ?? this.#start, this.#start), this.#end);
     const to = Math.min(this.#end, from + (options.limit ?? Number.POSITIVE_INFINITY));
     const out: OutputChunk[] = [];
-    this.#collect(from, to, (c, s, e) =>
-      out.push(s === 0 && e === c.data.length ? c : { stream: c.stream, data: c.data.subarray(s, e), offset: c.offset + s }),
-    );
+    this.#collect(from, to, (c, s, e) => out.push(s === 0 && e === c.data.length ? c : { stream: c.stream, data: c.data.subarray(s, e), offset: c.offset + s }));
     return out;
   }
 

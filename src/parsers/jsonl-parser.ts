@@ -187,10 +187,7 @@ export class JsonLinesParser extends SafeEmitter<JsonLinesEvents> {
 
 const EMPTY = Buffer.alloc(0);
 
-export type JsonLinesItem =
-  | ({ kind: 'value' } & JsonValue)
-  | ({ kind: 'invalid' } & InvalidLine)
-  | ({ kind: 'overflow' } & OverflowLine);
+export type JsonLinesItem = ({ kind: 'value' } & JsonValue) | ({ kind: 'invalid' } & InvalidLine) | ({ kind: 'overflow' } & OverflowLine);
 
 /**
  * Parses a Node readable (a child's stdout, a file) as JSON Lines, yielding every value and every

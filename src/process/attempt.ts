@@ -272,11 +272,7 @@ export class Attempt implements ChildSlot {
 
   #terminate(steps: readonly ResolvedStopStep[]): Promise<TerminateResult> {
     this.#terminating = true;
-    this.#termination = terminateTree(
-      this.#tree!,
-      { steps, killTimeoutMs: this.#o.killTimeoutMs },
-      { leaderGone: this.#leaderGone.promise, escalate: this.#escalate.promise },
-    ).finally(() => {
+    this.#termination = terminateTree(this.#tree!, { steps, killTimeoutMs: this.#o.killTimeoutMs }, { leaderGone: this.#leaderGone.promise, escalate: this.#escalate.promise }).finally(() => {
       this.#terminating = false;
     });
     return this.#termination;

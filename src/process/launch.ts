@@ -30,7 +30,10 @@ export function launch(o: ResolvedSpawnOptions, slot: ChildSlot): void {
       const spool = o.spool;
       start(() => {
         if (!spool) throw new Error(`its spool directory in stateDir is not a plain directory (a symlink?): the output of a persisted process would go wherever it points`);
-        return spawnSpooledChild({ command: o.command, args: o.args, cwd: o.cwd, env: { ...env, [PERSIST_ENV]: '1' }, shell: o.shell, spoolDir: spool.dir, spool: { maxBytes: spool.maxBytes } }, slot.events);
+        return spawnSpooledChild(
+          { command: o.command, args: o.args, cwd: o.cwd, env: { ...env, [PERSIST_ENV]: '1' }, shell: o.shell, spoolDir: spool.dir, spool: { maxBytes: spool.maxBytes } },
+          slot.events,
+        );
       });
     } else if (o.setpriv) {
       // setpriv would report a failed exec only as text and exit code 127: check first, as for terminals.
@@ -97,7 +100,5 @@ function spawnThrew(slot: ChildSlot, command: string, err: unknown): void {
     slot.events.spawnFailed(err as NodeJS.ErrnoException);
     return;
   }
-  queueMicrotask(() =>
-    slot.fail(new SpawnFailedError(`Cannot spawn "${command}": ${(err as Error)?.message ?? String(err)}`, 'other', { cause: err, processId: slot.processId })),
-  );
+  queueMicrotask(() => slot.fail(new SpawnFailedError(`Cannot spawn "${command}": ${(err as Error)?.message ?? String(err)}`, 'other', { cause: err, processId: slot.processId })));
 }

@@ -242,7 +242,13 @@ export class ProcessLifecycle {
     this.#host.fanout.endLines();
     this.#host.stdin.detach();
     this.#transition('backoff', step.reason);
-    this.#backoffTimer = setTimeout(guarded(() => this.#restartNow(), (err) => this.#internalFailure('restart', err)), step.delayMs);
+    this.#backoffTimer = setTimeout(
+      guarded(
+        () => this.#restartNow(),
+        (err) => this.#internalFailure('restart', err),
+      ),
+      step.delayMs,
+    );
     this.#host.tell('restart', step.scheduled);
   }
 
@@ -267,7 +273,15 @@ export class ProcessLifecycle {
     this.#host.fanout.close();
     this.#endedAt = Date.now();
     const durationMs = this.#startedAt === null ? null : Math.round((performance.now() - this.#spawnedMono) * 1000) / 1000;
-    const exit = exitRecord(this.#last, { stopReason: this.#stopReason, crashLoop, startedAt: this.#startedAt, endedAt: this.#endedAt, durationMs, stderrTail: this.#host.fanout.stderrTail, restarts: this.#restarts });
+    const exit = exitRecord(this.#last, {
+      stopReason: this.#stopReason,
+      crashLoop,
+      startedAt: this.#startedAt,
+      endedAt: this.#endedAt,
+      durationMs,
+      stderrTail: this.#host.fanout.stderrTail,
+      restarts: this.#restarts,
+    });
     this.#exit = exit;
     this.#transition(exit.state, exit.reason);
     this.#exited.resolve(exit);

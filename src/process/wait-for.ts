@@ -115,13 +115,7 @@ export function waitForOutput(p: Waitable, pattern: RegExp | string, options: Ou
  * The shared frame of a wait (its options validated by the caller): a timer, an abort listener and (unless the wait
  * is for the exit itself) the process's end, each of which settles it once and removes the rest.
  */
-function settleOnce<T>(
-  p: Waitable,
-  o: WaitOptions,
-  what: string,
-  endsOnExit: boolean,
-  subscribe: (resolve: (value: T) => void, reject: (err: unknown) => void) => () => void,
-): Promise<T> {
+function settleOnce<T>(p: Waitable, o: WaitOptions, what: string, endsOnExit: boolean, subscribe: (resolve: (value: T) => void, reject: (err: unknown) => void) => () => void): Promise<T> {
   return handled(
     new Promise<T>((resolve, reject) => {
       const cleanups: (() => void)[] = [];

@@ -26,9 +26,7 @@ export interface PtySpawnOptions {
 // One buffer for every synchronous drain: drains never overlap, and each read is copied out.
 const drainBuffer = Buffer.allocUnsafe(64 * 1024);
 
-const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
-  Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]),
-);
+const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
 
 // What the forked child prints to the terminal when exec or chdir fails (node-pty's pty.cc),
 // right before exiting with code 1: the only report of such a failure there is.

@@ -1,11 +1,15 @@
 import { NotFoundError, NotSupportedError, ProcwardError } from '../errors/procward-error.js';
 import { handled } from '../internal/deferred.js';
+import { adoptChild } from '../ledger/adopt.js';
 import { LedgerKeeper } from '../ledger/ledger-keeper.js';
 import type { LedgerEntry } from '../ledger/ledger-schema.js';
 import { recoverLedger, type RecoveryReport } from '../ledger/recover.js';
 import { HistoryQuerySchema, parseOptions } from '../options/schemas.js';
 import type { ReadResult } from '../output/output-buffer.js';
 import type { ManagedProcess } from '../process/managed-process.js';
+import type { ProcessControl } from '../process/process-control.js';
+
+type SpoolDir = { dir: string; maxBytes: number };
 import type { ResolvedManagerOptions } from './resolve-options.js';
 
 export interface HistoryQuery {
@@ -44,9 +48,19 @@ export class Persistence {
     return parseOptions(HistoryQuerySchema, query, 'history query');
   }
 
-  /** See ProcessManager.recover(); `adopt` registers a live persisted process and takes it over. Runs once. */
-  recover(adopt: (entry: LedgerEntry) => ManagedProcess): Promise<RecoveryReport> {
+  /**
+   * See ProcessManager.recover(). `register` puts a live persisted process of an earlier host into
+   * the registry (with its spool, undefined if that cannot be trusted: its output is then taken as
+   * none written); it is taken over from there. Runs once.
+   */
+  recover(register: (entry: LedgerEntry, spool: SpoolDir | undefined) => { process: ManagedProcess; control: ProcessControl }): Promise<RecoveryReport> {
     const keeper = this.keeper;
+    const adopt = (entry: LedgerEntry) => {
+      const spool = keeper.spoolFor(entry.id);
+      const { process: p, control } = register(entry, spool);
+      control.adopt(entry.startedAt, (slot) => adoptChild(slot, p.output, { pid: entry.pid!, startTicks: entry.startTicks!, spoolDir: spool?.dir, tmux: entry.tmux }));
+      return p;
+    };
     this.#recovery ??= handled(keeper.holdWrites(() => recoverLedger(keeper, this.#managerId, this.#killTimeoutMs, adopt)));
     return this.#recovery;
   }

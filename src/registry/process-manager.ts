@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { AgentHost } from '../agents/agent-host.js';
+import type { AdmissionEvent } from '../admission/admission-gate.js';
 import type { HostLoad } from '../admission/host-load.js';
 import { InvalidOptionsError, LimitReachedError, ListenerError, NotFoundError, ProcwardError, ShuttingDownError, SpawnFailedError } from '../errors/procward-error.js';
 import { warnUnheard } from '../events/safe-emitter.js';
 import { handled, rejecting } from '../internal/deferred.js';
-import { adoptChild } from '../ledger/adopt.js';
 import type { RecoveryReport } from '../ledger/recover.js';
 import { aggregateMetrics, type ManagerMetrics } from '../monitor/aggregate.js';
-import { ListFilterSchema, ManagerOptionsSchema, SpawnOptionsSchema, StopOptionsSchema, parseOptions, type ManagerOptions, type Scope, type SpawnOptions, type StopOptions } from '../options/schemas.js';
+import { ListFilterSchema, ManagerOptionsSchema, SpawnOptionsSchema, StopOptionsSchema, parseOptions } from '../options/schemas.js';
+import type { ManagerOptions, Scope, SpawnOptions, StopOptions } from '../options/schemas.js';
 import type { OutputChunk, ReadResult } from '../output/output-buffer.js';
 import { createProcess, type ManagedProcess } from '../process/managed-process.js';
 import type { ProcessControl } from '../process/process-control.js';
@@ -51,14 +52,14 @@ export class ProcessManager extends AgentAliases {
   readonly #hooks: ProcessHooks<ManagedProcess>;
   #live = 0;
   #shutdown: Promise<void> | undefined;
-  #idle: (() => void)[] = [];
+  /** shutdown() waiting until only the persisted processes it let go are live. */
+  #idle: (() => void) | undefined;
 
   constructor(options: ManagerOptions = {}) {
     super();
     this.#opts = resolveManagerOptions(parseOptions(ManagerOptionsSchema, options, 'ProcessManager options'));
-    this.#queue = new SpawnQueue(this.#opts.queue, (e) => this.emit('admission', e), (err, p) =>
-      this.#emitError(err instanceof ProcwardError ? err : new SpawnFailedError(`Starting ${p.id} from the queue failed: ${(err as Error)?.message ?? String(err)}`, 'other', { cause: err, processId: p.id }), p),
-    );
+    const admission = (e: AdmissionEvent) => this.emit('admission', e);
+    this.#queue = new SpawnQueue(this.#opts.queue, admission, (err, p) => this.#queueFailed(err, p));
     const keeper = () => this.#persistence?.keeper;
     this.#hooks = {
       event: (p, event, ...args) => {
@@ -76,7 +77,8 @@ export class ProcessManager extends AgentAliases {
       },
     };
     const o = this.#opts;
-    if (o.stateDir) this.#persistence = new Persistence({ ...o, stateDir: o.stateDir }, this.id, () => this.#processes.values(), (err) => this.#emitError(err));
+    const processes = () => this.#processes.values();
+    if (o.stateDir) this.#persistence = new Persistence({ ...o, stateDir: o.stateDir }, this.id, processes, (err) => this.#emitError(err));
     this.#guard = new HostGuard(this.id, this.#createdTicks, o, () => {
       for (const p of this.#liveProcesses()) this.#controls.get(p)!.killSync();
     });
@@ -140,10 +142,7 @@ export class ProcessManager extends AgentAliases {
    * of each, or a sample taken now for processes that are not sampled periodically.
    */
   metrics(): ManagerMetrics {
-    return aggregateMetrics(this.#liveProcesses().flatMap((p) => {
-      const metrics = p.metrics();
-      return metrics ? [{ scope: p.scope, metrics }] : [];
-    }));
+    return aggregateMetrics(this.#liveProcesses());
   }
 
   /**
@@ -157,14 +156,7 @@ export class ProcessManager extends AgentAliases {
    */
   recover(): Promise<RecoveryReport> {
     if (!this.#persistence) return handled(Promise.reject(Persistence.unsupported()));
-    const keeper = this.#persistence.keeper;
-    return this.#persistence.recover((entry) => {
-      // Undefined if the spool cannot be trusted: its output is then taken as none written.
-      const spool = keeper.spoolFor(entry.id);
-      const { process: p, control } = this.#register(entry.id, adoptedSpawnOptions(entry), spool);
-      control.adopt(entry.startedAt, (slot) => adoptChild(slot, p.output, { pid: entry.pid!, startTicks: entry.startTicks!, spoolDir: spool?.dir, tmux: entry.tmux }));
-      return p;
-    });
+    return this.#persistence.recover((entry, spool) => this.#register(entry.id, adoptedSpawnOptions(entry), spool));
   }
 
   /**
@@ -200,7 +192,7 @@ export class ProcessManager extends AgentAliases {
 
   /** Stops every live process of a scope (`{ kind, id }`; either part may be left out to match more). */
   stopScope(scope: Partial<Scope>, options?: StopOptions): Promise<ProcessExit[]> {
-    return rejecting(() => this.#stopMany(this.list({ scope }).filter((p) => !isTerminal(p.state)), 'scope', options));
+    return rejecting(() => this.#stopMany(this.#liveProcesses(scope), 'scope', options));
   }
 
   /** Stops every live process. */
@@ -229,7 +221,12 @@ export class ProcessManager extends AgentAliases {
       // Persisted processes are meant to outlive the host: they are let go, not stopped.
       const kept = live.filter((p) => p.persist && p.state !== 'queued');
       for (const p of kept) this.#controls.get(p)!.detach();
-      await this.#stopMany(live.filter((p) => !kept.includes(p)), 'shutdown', options).catch((err: unknown) => this.#emitError(err as ProcwardError));
+      const stopped = this.#stopMany(
+        live.filter((p) => !kept.includes(p)),
+        'shutdown',
+        options,
+      );
+      await stopped.catch((err: unknown) => this.#emitError(err as ProcwardError));
       await this.#whenIdle(kept.length);
       this.#persistence?.keeper.writeNow();
       const swept = await sweepManager(this.id, this.#createdTicks, this.#opts.killTimeoutMs);
@@ -257,9 +254,10 @@ export class ProcessManager extends AgentAliases {
     this.emit('remove', p);
   }
 
-  #liveProcesses(): ManagedProcess[] {
+  /** Live processes, of a scope when one is given. */
+  #liveProcesses(scope?: Partial<Scope>): ManagedProcess[] {
     const out: ManagedProcess[] = [];
-    for (const p of this.#processes.values()) if (!isTerminal(p.state)) out.push(p);
+    for (const p of scope ? this.list({ scope }) : this.#processes.values()) if (!isTerminal(p.state)) out.push(p);
     return out;
   }
 
@@ -275,11 +273,13 @@ export class ProcessManager extends AgentAliases {
     this.#retained.push(p);
     while (this.#retained.length > this.#opts.retainExited) this.#forget(this.#retained.shift()!);
     this.#guard.live(this.#live);
-    if (this.#idle.length > 0 && this.#live === this.#liveProcesses().filter((x) => x.persist).length) {
-      const waiters = this.#idle;
-      this.#idle = [];
-      for (const w of waiters) w();
-    }
+    if (this.#idle && this.#live === this.#liveProcesses().filter((x) => x.persist).length) this.#idle();
+  }
+
+  /** A queued start failed: nothing in it is meant to throw, so it says why rather than being lost. */
+  #queueFailed(err: unknown, p: ManagedProcess): void {
+    const message = `Starting ${p.id} from the queue failed: ${(err as Error)?.message ?? String(err)}`;
+    this.#emitError(err instanceof ProcwardError ? err : new SpawnFailedError(message, 'other', { cause: err, processId: p.id }), p);
   }
 
   #emitError(error: ProcwardError, p?: ManagedProcess): void {
@@ -295,6 +295,6 @@ export class ProcessManager extends AgentAliases {
   /** Resolves once no more than `kept` processes (the persisted ones let go) are live. */
   #whenIdle(kept = 0): Promise<void> {
     if (this.#live <= kept) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
+    return new Promise((resolve) => (this.#idle = resolve));
   }
 }

@@ -106,9 +106,7 @@ export function resolveSpawnOptions(o: ParsedSpawnOptions, m: ResolvedManagerOpt
     monitor: {
       // A limit needs samples to act on, so it turns sampling on (metrics: false with one is refused).
       intervalMs:
-        o.metrics || o.maxMemoryBytes !== undefined || o.maxCpuPercent !== undefined
-          ? ((typeof o.metrics === 'object' ? o.metrics.intervalMs : undefined) ?? m.metricsIntervalMs)
-          : undefined,
+        o.metrics || o.maxMemoryBytes !== undefined || o.maxCpuPercent !== undefined ? ((typeof o.metrics === 'object' ? o.metrics.intervalMs : undefined) ?? m.metricsIntervalMs) : undefined,
       maxMemoryBytes: o.maxMemoryBytes,
       maxCpuPercent: o.maxCpuPercent,
       cpuWindowMs: o.cpuWindowMs ?? DEFAULTS.cpuWindowMs,

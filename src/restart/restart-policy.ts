@@ -30,9 +30,7 @@ export interface AttemptOutcome {
   uptimeMs: number;
 }
 
-export type RestartDecision =
-  | { restart: true; delayMs: number; /** Restarts so far, this one included. */ restarts: number }
-  | { restart: false; crashLoop: boolean };
+export type RestartDecision = { restart: true; delayMs: number; /** Restarts so far, this one included. */ restarts: number } | { restart: false; crashLoop: boolean };
 
 /**
  * The arithmetic of restarts, decided once per exit: whether to start again, after how long, and

@@ -13,13 +13,7 @@ export const HOST_TERMINAL_VARS: ReadonlySet<string> = new Set(['COLUMNS', 'LINE
  * the host's terminal variables), the caller's overrides (`undefined` deletes a variable), and the
  * tree and manager markers that let escaped descendants be found.
  */
-export function childEnv(
-  overrides: Record<string, string | undefined> | undefined,
-  inherit: boolean,
-  treeId: string,
-  managerId: string,
-  terminal = false,
-): Record<string, string> {
+export function childEnv(overrides: Record<string, string | undefined> | undefined, inherit: boolean, treeId: string, managerId: string, terminal = false): Record<string, string> {
   const env: Record<string, string> = {};
   if (inherit) {
     for (const key in process.env) {

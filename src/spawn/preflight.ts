@@ -42,7 +42,10 @@ export function preflightSpawn(command: string, cwd: string, env: Record<string,
   if (!dir.stats.isDirectory()) return failure('ENOTDIR', cwd);
   const candidates = command.includes('/')
     ? [isAbsolute(command) ? command : resolve(cwd, command)]
-    : (env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(isAbsolute(d) ? d : resolve(cwd, d), command));
+    : (env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(isAbsolute(d) ? d : resolve(cwd, d), command));
   let sawFile = false;
   let pathCode = 'ENOENT';
   for (const file of candidates) {

@@ -69,11 +69,7 @@ export function isMissing(error: unknown): boolean {
 function spoolDirError(dir: string, error: unknown): unknown {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT' || code === 'ENOTDIR') {
-    return new ProcwardError(
-      ErrorCode.NOT_FOUND,
-      `Spool directory "${dir}" does not exist (${code}); a SpoolWriter creates it, so check the path or create the writer first.`,
-      { cause: error },
-    );
+    return new ProcwardError(ErrorCode.NOT_FOUND, `Spool directory "${dir}" does not exist (${code}); a SpoolWriter creates it, so check the path or create the writer first.`, { cause: error });
   }
   return error;
 }

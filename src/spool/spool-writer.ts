@@ -68,9 +68,7 @@ export class SpoolWriter {
     listSegments(dir); // the NOT_FOUND check, with its message
     const limits = options ?? loadSpoolOptions(dir);
     if (!limits) {
-      throw new InvalidOptionsError(`SpoolWriter.open("${dir}")`, [
-        { path: 'maxBytes', message: 'the spool has no recorded limits (spool.json); pass options' },
-      ]);
+      throw new InvalidOptionsError(`SpoolWriter.open("${dir}")`, [{ path: 'maxBytes', message: 'the spool has no recorded limits (spool.json); pass options' }]);
     }
     return new SpoolWriter(dir, limits);
   }

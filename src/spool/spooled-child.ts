@@ -53,7 +53,10 @@ function follow(dir: string | undefined, since: number, on: ChildEvents): { fini
     }
   };
   // The timer never keeps a host alive: a persisted process is meant to outlive it.
-  const timer = setInterval(guarded(drain, (err) => on.failed(err as Error)), POLL_MS).unref();
+  const timer = setInterval(
+    guarded(drain, (err) => on.failed(err as Error)),
+    POLL_MS,
+  ).unref();
   let closed = false;
   const finish = () => {
     clearInterval(timer);

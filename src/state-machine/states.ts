@@ -2,17 +2,7 @@
  * The lifecycle of a managed process as an explicit table. Hosts render it, tests assert on it,
  * and the runtime refuses anything the table does not list.
  */
-export const PROCESS_STATES = [
-  'queued',
-  'starting',
-  'running',
-  'paused',
-  'stopping',
-  'backoff',
-  'completed',
-  'failed',
-  'stopped',
-] as const;
+export const PROCESS_STATES = ['queued', 'starting', 'running', 'paused', 'stopping', 'backoff', 'completed', 'failed', 'stopped'] as const;
 
 export type ProcessState = (typeof PROCESS_STATES)[number];
 

@@ -77,10 +77,16 @@ export class MarkerFilter {
     this.#held = Buffer.from(buf.subarray(at));
     // A whole prefix with its nonce is a report on its way: wait for the rest, however long.
     if (partial) {
-      this.#timer = setTimeout(guarded(() => this.flush(), (err) => {
-        if (!this.#on.failed) throw err;
-        this.#on.failed(err);
-      }), HOLD_RELEASE_MS);
+      this.#timer = setTimeout(
+        guarded(
+          () => this.flush(),
+          (err) => {
+            if (!this.#on.failed) throw err;
+            this.#on.failed(err);
+          },
+        ),
+        HOLD_RELEASE_MS,
+      );
       this.#timer.unref();
     }
   }

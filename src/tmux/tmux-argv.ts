@@ -48,7 +48,5 @@ export function checkName(name: unknown, option: 'session' | 'socket'): string {
 export function checkSize(cols: unknown, rows: unknown): { cols: number; rows: number } {
   const bad = (v: unknown) => typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 10_000;
   if (!bad(cols) && !bad(rows)) return { cols: cols as number, rows: rows as number };
-  throw new InvalidOptionsError('tmux options', [
-    { path: bad(cols) ? 'cols' : 'rows', message: `Expected a whole number from 1 to 10000, got ${JSON.stringify(bad(cols) ? cols : rows)}` },
-  ]);
+  throw new InvalidOptionsError('tmux options', [{ path: bad(cols) ? 'cols' : 'rows', message: `Expected a whole number from 1 to 10000, got ${JSON.stringify(bad(cols) ? cols : rows)}` }]);
 }

@@ -79,7 +79,26 @@ async function start(pane: TmuxPane, tmux: string, o: TmuxSpawnOptions, session:
       // NODE_OPTIONS emptied for the trampoline, should the server have been started with one
       // (by someone else: procward starts it with an empty environment); the command's own
       // environment comes from the file, untouched.
-      ['new-session', '-s', session, '-n', literalFormat(basename(o.command)), '-x', String(size.cols), '-y', String(size.rows), '-c', literalFormat(resolve(o.cwd)), '-e', 'NODE_OPTIONS=', '-P', '-F', IDS_FORMAT, '--', ...command],
+      [
+        'new-session',
+        '-s',
+        session,
+        '-n',
+        literalFormat(basename(o.command)),
+        '-x',
+        String(size.cols),
+        '-y',
+        String(size.rows),
+        '-c',
+        literalFormat(resolve(o.cwd)),
+        '-e',
+        'NODE_OPTIONS=',
+        '-P',
+        '-F',
+        IDS_FORMAT,
+        '--',
+        ...command,
+      ],
       ['set-option', '-t', target, '@procward-nonce', nonce],
       ['set-option', '-F', '-t', target, '@procward-pane', '#{pane_id}'],
       // The exit status stays readable after the pane's process ends, for an adopter.

@@ -299,7 +299,13 @@ export class TmuxPane implements TmuxChildHandle {
     if (state.status === undefined && state.signal === undefined) {
       if (this.#statusTimer) return;
       signal(this.#ids.serverPid, 'SIGCHLD');
-      this.#statusTimer = setTimeout(guarded(() => this.#paneDead(null, null), (err) => this.#internalFailure(err)), DEAD_STATUS_WAIT_MS);
+      this.#statusTimer = setTimeout(
+        guarded(
+          () => this.#paneDead(null, null),
+          (err) => this.#internalFailure(err),
+        ),
+        DEAD_STATUS_WAIT_MS,
+      );
       return;
     }
     const sig = signalName(state.signal);
@@ -325,7 +331,14 @@ export class TmuxPane implements TmuxChildHandle {
       const ids = this.#ids;
       if (!ids) return;
       await this.#tmuxRun(['kill-session', '-t', ids.session]).catch(() => {}); // gone already: fine
-      if (this.#control) setTimeout(guarded(() => this.#control?.close(), (err) => this.#internalFailure(err)), CONTROL_EXIT_GRACE_MS).unref();
+      if (this.#control)
+        setTimeout(
+          guarded(
+            () => this.#control?.close(),
+            (err) => this.#internalFailure(err),
+          ),
+          CONTROL_EXIT_GRACE_MS,
+        ).unref();
       else this.#finishOutput();
     })().catch((err: unknown) => this.#internalFailure(err));
     return this.#ended;

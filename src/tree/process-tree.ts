@@ -143,10 +143,7 @@ export class ProcessTree {
     if (HAS_PROC) this.#lastPidAtCollect = lastPid(); // before the listing: see nothingCreatedSinceCollect
     // Members were all created after the leader: read only pids handed out since, when provable.
     // If none was handed out since the leader's own, the tree is the leader: no listing needed.
-    const table =
-      this.#lastPidAtCollect === leader && pidWindow(leader, this.#forksBefore)
-        ? leaderOnly(leader)
-        : readProcTable(() => pidWindow(leader, this.#forksBefore));
+    const table = this.#lastPidAtCollect === leader && pidWindow(leader, this.#forksBefore) ? leaderOnly(leader) : readProcTable(() => pidWindow(leader, this.#forksBefore));
     const members = new Map<number, ProcEntry>();
     const children = new Map<number, ProcEntry[]>();
     for (const e of table.values()) {

@@ -4,7 +4,6 @@ import { PERSIST_ENV } from '../tree/process-tree.js';
 import { shieldStdio } from '../internal/inheritable-fds.js';
 import { reaperMain, WATCH_SCRIPT } from './watchdog-program.js';
 
-
 /**
  * The host's side of the watchdog: starts it on the first guarded process, tells it which
  * leaders to guard, and starts a new one (with the current list) if it ever dies. The pipe and

@@ -136,17 +136,21 @@ describe('AdmissionGate (fake host, stepped polls)', () => {
     host.memoryPercent = 99;
     const g = await startedGate({ maxHostMemoryPercent: 90 });
     const order: string[] = [];
-    const entries: [string, number][] = [['a', 0], ['b', 5], ['c', 0], ['d', 5], ['e', 10], ['f', -1]];
+    const entries: [string, number][] = [
+      ['a', 0],
+      ['b', 5],
+      ['c', 0],
+      ['d', 5],
+      ['e', 10],
+      ['f', -1],
+    ];
     const all = entries.map(([name, priority]) => g.pass(priority).then(() => order.push(name)));
     expect(g.waiting).toBe(6);
     host.memoryPercent = 10;
     await tick();
     await Promise.all(all);
     expect(order).toEqual(['e', 'b', 'd', 'a', 'c', 'f']);
-    expect(events).toEqual([
-      expect.objectContaining({ held: true, waiting: 1 }),
-      expect.objectContaining({ held: false, released: 6 }),
-    ]);
+    expect(events).toEqual([expect.objectContaining({ held: true, waiting: 1 }), expect.objectContaining({ held: false, released: 6 })]);
   });
 
   it('reports held once per episode, and a new episode again', async () => {

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  HostLoadSampler,
-  osHostLoadSource,
-  parseCpuLine,
-  parseMemoryPercent,
-  type CpuTimes,
-  type HostLoadSource,
-} from '../../src/admission/host-load.js';
+import { HostLoadSampler, osHostLoadSource, parseCpuLine, parseMemoryPercent, type CpuTimes, type HostLoadSource } from '../../src/admission/host-load.js';
 
 /** A source that replays the readings it is given, one per call. */
 function scripted(cpu: CpuTimes[], memory: number[]): HostLoadSource {
@@ -34,11 +27,7 @@ function sampleUntilCpu(sampler: HostLoadSampler, timeoutMs = 5_000) {
 
 describe('parsing /proc', () => {
   it('reads the aggregate cpu line: busy is the total less idle and iowait, guest is not added again', () => {
-    const stat = [
-      'cpu  100 5 50 800 20 3 2 1 40 0',
-      'cpu0 50 2 25 400 10 1 1 0 20 0',
-      'intr 1 2 3',
-    ].join('\n');
+    const stat = ['cpu  100 5 50 800 20 3 2 1 40 0', 'cpu0 50 2 25 400 10 1 1 0 20 0', 'intr 1 2 3'].join('\n');
     // total = 100+5+50+800+20+3+2+1 = 981; busy = 981 - 800 - 20 = 161
     expect(parseCpuLine(stat)).toEqual({ busy: 161, total: 981 });
   });
@@ -97,13 +86,24 @@ describe('HostLoadSampler', () => {
   });
 
   it('clamps a busy delta that runs ahead of the total (iowait going backwards) to 100', () => {
-    const sampler = new HostLoadSampler(scripted([{ busy: 0, total: 100 }, { busy: 150, total: 200 }], [1, 1]));
+    const sampler = new HostLoadSampler(
+      scripted(
+        [
+          { busy: 0, total: 100 },
+          { busy: 150, total: 200 },
+        ],
+        [1, 1],
+      ),
+    );
     sampler.sample();
     expect(sampler.sample().cpuPercent).toBe(100);
   });
 
   it('reads memory alone without moving the CPU baseline', () => {
-    const cpu = [{ busy: 0, total: 0 }, { busy: 40, total: 100 }];
+    const cpu = [
+      { busy: 0, total: 0 },
+      { busy: 40, total: 100 },
+    ];
     const sampler = new HostLoadSampler(scripted(cpu, [5, 6, 7]));
     sampler.sample();
     expect(sampler.readMemoryPercent()).toBe(6);

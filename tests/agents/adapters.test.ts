@@ -14,8 +14,12 @@ function translate(adapter: AgentAdapter, file: string): AgentEvent[] {
 }
 
 const cases = [
-  ...readdirSync(RECORDED + 'claude').filter((f) => f.endsWith('.jsonl')).map((f) => [claudeAdapter, `claude/${f}`] as const),
-  ...readdirSync(RECORDED + 'codex').filter((f) => f.endsWith('.jsonl')).map((f) => [codexAdapter, `codex/${f}`] as const),
+  ...readdirSync(RECORDED + 'claude')
+    .filter((f) => f.endsWith('.jsonl'))
+    .map((f) => [claudeAdapter, `claude/${f}`] as const),
+  ...readdirSync(RECORDED + 'codex')
+    .filter((f) => f.endsWith('.jsonl'))
+    .map((f) => [codexAdapter, `codex/${f}`] as const),
 ];
 
 describe('adapters on every recorded transcript', () => {
@@ -48,7 +52,14 @@ describe('adapter details the recordings do not show', () => {
     const blocks = p.parse({
       type: 'assistant',
       parent_tool_use_id: 'toolu_parent',
-      message: { id: 'm1', role: 'assistant', content: [{ type: 'thinking', thinking: 'hmm' }, { type: 'text', text: 'sub answer' }] },
+      message: {
+        id: 'm1',
+        role: 'assistant',
+        content: [
+          { type: 'thinking', thinking: 'hmm' },
+          { type: 'text', text: 'sub answer' },
+        ],
+      },
       ...sid,
     });
     expect(blocks).toEqual([

@@ -20,7 +20,12 @@ describe('agent runs (Claude Code adapter, replayed transcripts)', () => {
     expect(result).toMatchObject({ isError: false, subtype: 'success', text: expect.stringContaining('hi (mock'), numTurns: 1 });
     const session = r.of<{ sessionId: string; resumed: boolean }>('session');
     expect(session).toEqual([{ sessionId: result.sessionId, resumed: false }]);
-    expect(r.of<{ text: string }>('message').map((m) => m.text).join('')).toBe(result.text);
+    expect(
+      r
+        .of<{ text: string }>('message')
+        .map((m) => m.text)
+        .join(''),
+    ).toBe(result.text);
     // Every event came before exit; the session before anything else.
     expect(r.events.at(-1)!.name).toBe('exit');
     expect(r.events.find((e) => e.name !== 'raw')!.name).toBe('session');
@@ -52,7 +57,12 @@ describe('agent runs (Claude Code adapter, replayed transcripts)', () => {
     expect(new Set(messages.map((m) => m.messageId)).size).toBe(1);
     expect(reported(run).argv).toEqual(['-p', '--output-format', 'stream-json', '--verbose', '--model', 'opus', '--include-partial-messages', '--', 'say hi']);
     // Usage updates as the answer streams, before the result.
-    const usageBeforeResult = r.events.slice(0, r.events.findIndex((e) => e.name === 'result')).filter((e) => e.name === 'usage');
+    const usageBeforeResult = r.events
+      .slice(
+        0,
+        r.events.findIndex((e) => e.name === 'result'),
+      )
+      .filter((e) => e.name === 'usage');
     expect(usageBeforeResult.length).toBeGreaterThan(0);
   });
 
@@ -268,7 +278,12 @@ describe('adapters and options', () => {
         parse: (v: any) =>
           v.say !== undefined
             ? [{ type: 'message', message: { messageId: 'm1', kind: 'text', text: v.say, delta: false, parentToolUseId: null } }]
-            : [{ type: 'result', result: { text: 'ok', isError: false, subtype: 'success', sessionId: null, apiErrorStatus: null, costUsd: null, numTurns: 1, durationMs: null, usage: null, contextWindow: null } }],
+            : [
+                {
+                  type: 'result',
+                  result: { text: 'ok', isError: false, subtype: 'success', sessionId: null, apiErrorStatus: null, costUsd: null, numTurns: 1, durationMs: null, usage: null, contextWindow: null },
+                },
+              ],
       }),
     });
     const run = pm.spawnAgent({ agent: 'echo-agent', prompt: 'hello "there" $HOME' });
@@ -279,7 +294,16 @@ describe('adapters and options', () => {
 
   it('an adapter that throws on a line reports it as invalid and the run goes on', async () => {
     const pm = newManager();
-    pm.registerAgent({ name: 'thrower', bin: 'echo', args: () => ['{"a":1}'], createParser: () => ({ parse: () => { throw new Error('boom'); } }) });
+    pm.registerAgent({
+      name: 'thrower',
+      bin: 'echo',
+      args: () => ['{"a":1}'],
+      createParser: () => ({
+        parse: () => {
+          throw new Error('boom');
+        },
+      }),
+    });
     const run = pm.spawnAgent({ agent: 'thrower', prompt: 'x' });
     const r = record(run);
     await expect(run.result).rejects.toMatchObject({ code: 'AGENT_EXITED' });

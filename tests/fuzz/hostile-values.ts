@@ -61,12 +61,7 @@ export function keyOf(known: readonly string[]): fc.Arbitrary<string> {
 
 /** Any JSON-ish value, nested a little, with hostile leaves. */
 export const hostileValue: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>((tie) => ({
-  v: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    hostileLeaf,
-    fc.array(tie('v'), { maxLength: 3 }),
-    fc.dictionary(fc.string({ maxLength: 6 }), tie('v'), { maxKeys: 3 }),
-  ),
+  v: fc.oneof({ depthSize: 'small', withCrossShrink: true }, hostileLeaf, fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 6 }), tie('v'), { maxKeys: 3 })),
 })).v;
 
 /**
@@ -93,7 +88,12 @@ export function withThrowingGetter(o: fc.Arbitrary<Record<string, unknown>>, kno
   return fc.tuple(o, fc.constantFrom(...known, 'unknownKey')).map(([base, key]) => {
     const value = { ...base };
     // How fast-check prints it: its own printer would run the getter.
-    Object.defineProperty(value, fc.toStringMethod, { value: () => `{ ${Object.keys(base).map((k) => JSON.stringify(k)).join(', ')}, get ${JSON.stringify(key)}() { throw } }` });
+    Object.defineProperty(value, fc.toStringMethod, {
+      value: () =>
+        `{ ${Object.keys(base)
+          .map((k) => JSON.stringify(k))
+          .join(', ')}, get ${JSON.stringify(key)}() { throw } }`,
+    });
     Object.defineProperty(value, key, {
       enumerable: true,
       configurable: true,

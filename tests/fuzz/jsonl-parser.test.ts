@@ -27,27 +27,34 @@ function lineArb(max: number): fc.Arbitrary<Line> {
     { weight: 1, arbitrary: json.map((v) => ({ kind: 'value', bytes: Buffer.from(` \t${JSON.stringify(v)}  `), value: JSON.parse(JSON.stringify(v)) as unknown })) },
     { weight: 2, arbitrary: fc.string({ maxLength: 30 }).map((s) => ({ kind: 'noise', bytes: noNewline(Buffer.from(`#${s}`)) })) },
     { weight: 2, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 40 }).map((b) => ({ kind: 'bytes', bytes: noNewline(b) })) },
-    { weight: 1, arbitrary: fc.uint8Array({ maxLength: 20 }).map((b) => ({ kind: 'utf8-in-string', bytes: Buffer.concat([Buffer.from('"'), noNewline(b.filter((x) => x !== 0x22 && x !== 0x5c)), Buffer.from('"')]) })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .uint8Array({ maxLength: 20 })
+        .map((b) => ({ kind: 'utf8-in-string', bytes: Buffer.concat([Buffer.from('"'), noNewline(b.filter((x) => x !== 0x22 && x !== 0x5c)), Buffer.from('"')]) })),
+    },
     {
       weight: 2,
-      arbitrary: fc.constantFrom(
-        '{"a":1}\0',
-        '\0',
-        '{"nul":"\0"}',
-        '{"nul":"\\u0000"}',
-        '{"a":1}\r{"b":2}',
-        '\r',
-        '\r\r',
-        '{"cr":1}\r\r',
-        '\ufeff{"bom":"inside"}',
-        '[1,2',
-        '{"truncated":',
-        '"\\ud800"',
-        '1e400',
-        '-',
-        '   ',
-        '',
-      ).map((s) => ({ kind: 'edge', bytes: Buffer.from(s) })),
+      arbitrary: fc
+        .constantFrom(
+          '{"a":1}\0',
+          '\0',
+          '{"nul":"\0"}',
+          '{"nul":"\\u0000"}',
+          '{"a":1}\r{"b":2}',
+          '\r',
+          '\r\r',
+          '{"cr":1}\r\r',
+          '\ufeff{"bom":"inside"}',
+          '[1,2',
+          '{"truncated":',
+          '"\\ud800"',
+          '1e400',
+          '-',
+          '   ',
+          '',
+        )
+        .map((s) => ({ kind: 'edge', bytes: Buffer.from(s) })),
     },
     // Deep enough to matter, shallow enough for the comparison (much deeper nesting: its own test below).
     { weight: 1, arbitrary: fc.integer({ min: 1, max: 500 }).map((n) => ({ kind: 'deep', bytes: Buffer.from('['.repeat(n) + ']'.repeat(n)) })) },
@@ -150,7 +157,6 @@ function parse(s: Stream, bytes: Buffer, count = false): { items: JsonLinesItem[
 }
 
 describe('JsonLinesParser fuzz', () => {
-
   it('hostile streams in random chunks: every valid line is its value, in order; the rest is reported, never thrown', () => {
     fc.assert(
       fc.property(streamArb, (s) => {

@@ -53,7 +53,10 @@ export const SPAWN_PLAUSIBLE = {
   maxRestarts: fc.integer({ min: 1, max: 5 }),
   restartWindowMs: smallPositive,
   minUptimeMs: ms,
-  backoff: fc.record({ initialMs: ms, factor: fc.double({ min: 1, max: 3, noNaN: true }), maxMs: fc.integer({ min: 1, max: 5000 }), jitter: fc.double({ min: 0, max: 1, noNaN: true }) }, { requiredKeys: [] }),
+  backoff: fc.record(
+    { initialMs: ms, factor: fc.double({ min: 1, max: 3, noNaN: true }), maxMs: fc.integer({ min: 1, max: 5000 }), jitter: fc.double({ min: 0, max: 1, noNaN: true }) },
+    { requiredKeys: [] },
+  ),
   persist: fc.boolean(),
 };
 export const SPAWN_KEYS = ['command', ...Object.keys(SPAWN_PLAUSIBLE)];
@@ -74,7 +77,10 @@ export const AGENT_KEYS = ['bin', ...Object.keys(AGENT_PLAUSIBLE)];
 export const MANAGER_PLAUSIBLE = {
   stateDir: fc.constant('<tmp>'),
   spool: fc.record({ maxBytes: fc.integer({ min: 0, max: 1 << 20 }) }),
-  admission: fc.record({ maxHostMemoryPercent: fc.integer({ min: 0, max: 100 }), maxHostCpuPercent: fc.integer({ min: 0, max: 100 }), pollMs: fc.integer({ min: 10, max: 2000 }) }, { requiredKeys: [] }),
+  admission: fc.record(
+    { maxHostMemoryPercent: fc.integer({ min: 0, max: 100 }), maxHostCpuPercent: fc.integer({ min: 0, max: 100 }), pollMs: fc.integer({ min: 10, max: 2000 }) },
+    { requiredKeys: [] },
+  ),
   metrics: fc.record({ intervalMs: fc.integer({ min: 10, max: 5000 }) }),
   maxConcurrent: fc.integer({ min: 0, max: 8 }),
   maxProcesses: fc.integer({ min: 0, max: 8 }),

@@ -138,7 +138,12 @@ const printable = (v: unknown) => !unprintableUnder(v, PRINTED);
 const spawnOptions = fc.tuple(optionObject(SPAWN_KEYS, SPAWN_PLAUSIBLE).filter(printable), safeCommand).map(([o, command]) => defuseSpawn(o, command));
 // The agent and the prompt are set most of the time, so that some runs get past them.
 const agentOptions = fc
-  .tuple(optionObject(AGENT_KEYS, AGENT_PLAUSIBLE).filter(printable), safeCommand, fc.option(fc.constantFrom('claude', 'codex', 'nope', ''), { freq: 8 }), fc.option(fc.constantFrom('fix it', '', 'a\0b'), { freq: 8 }))
+  .tuple(
+    optionObject(AGENT_KEYS, AGENT_PLAUSIBLE).filter(printable),
+    safeCommand,
+    fc.option(fc.constantFrom('claude', 'codex', 'nope', ''), { freq: 8 }),
+    fc.option(fc.constantFrom('fix it', '', 'a\0b'), { freq: 8 }),
+  )
   .map(([o, bin, agent, prompt]) => {
     const out = defuseAgent(o, bin);
     if (agent !== null) Object.defineProperty(out, 'agent', { value: agent, enumerable: true, writable: true, configurable: true });
@@ -176,7 +181,10 @@ const ENTRIES: Record<string, (input: unknown, named?: boolean) => Promise<void>
   },
   'p.stop(o)': async (input, named = true) => {
     const p = await liveSleep();
-    const r = await settleStop(p, callAsync(() => p.stop(input as never)));
+    const r = await settleStop(
+      p,
+      callAsync(() => p.stop(input as never)),
+    );
     if (!r.ok) {
       expectInvalid(r.error, input, [], named);
       expect(p.state, 'a refused stop signalled the process').toBe('running');
@@ -184,7 +192,10 @@ const ENTRIES: Record<string, (input: unknown, named?: boolean) => Promise<void>
   },
   'pm.stop(id, o)': async (input, named = true) => {
     const p = await liveSleep();
-    const r = await settleStop(p, callAsync(() => pm.stop(p.id, input as never)));
+    const r = await settleStop(
+      p,
+      callAsync(() => pm.stop(p.id, input as never)),
+    );
     if (!r.ok) expectInvalid(r.error, input, [], named);
     const unknown = await callAsync(() => pm.stop('no-such-process', input as never));
     expect(unknown.ok).toBe(false);
@@ -192,7 +203,10 @@ const ENTRIES: Record<string, (input: unknown, named?: boolean) => Promise<void>
   },
   'pm.stopAll(o)': async (input, named = true) => {
     const p = await liveSleep();
-    const r = await settleStop(p, callAsync(() => pm.stopAll(input as never)));
+    const r = await settleStop(
+      p,
+      callAsync(() => pm.stopAll(input as never)),
+    );
     if (!r.ok) expectInvalid(r.error, input, [], named);
     else expect(TERMINAL_STATES).toContain(p.state);
   },
@@ -243,24 +257,38 @@ const GETTER_KEYS: Record<keyof typeof ENTRIES, readonly string[]> = {
 
 async function callAny(call: () => unknown): Promise<Outcome> {
   const r = callSync(call);
-  return r.ok && r.value instanceof Promise ? r.value.then((value: unknown) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error })) : r;
+  return r.ok && r.value instanceof Promise
+    ? r.value.then(
+        (value: unknown) => ({ ok: true as const, value }),
+        (error: unknown) => ({ ok: false as const, error }),
+      )
+    : r;
 }
 
 describe('options fuzz: accepted, or INVALID_OPTIONS naming a field', () => {
   it.each(Object.keys(ENTRIES))('%s with random option objects', async (name) => {
     // Most random agent options are refused (they need an agent, a prompt and every other key right): more runs.
-    await fc.assert(fc.asyncProperty(ARGS[name]!, (o) => ENTRIES[name]!(o)), name === 'pm.spawnAgent(o)' ? { numRuns: 150 } : RUNS);
+    await fc.assert(
+      fc.asyncProperty(ARGS[name]!, (o) => ENTRIES[name]!(o)),
+      name === 'pm.spawnAgent(o)' ? { numRuns: 150 } : RUNS,
+    );
   });
 
   it.each(Object.keys(ENTRIES))('%s with something that is not an options object', async (name) => {
-    await fc.assert(fc.asyncProperty(notAnObject, (o) => ENTRIES[name]!(o)), FEW);
+    await fc.assert(
+      fc.asyncProperty(notAnObject, (o) => ENTRIES[name]!(o)),
+      FEW,
+    );
   });
 
   it('pm.stopScope(scope, o) with random scopes and options', async () => {
     await fc.assert(
       fc.asyncProperty(scopeArg, stopArg, async (scope, options) => {
         const p = await liveSleep();
-        const r = await settleStop(p, callAsync(() => pm.stopScope(scope as never, options as never)));
+        const r = await settleStop(
+          p,
+          callAsync(() => pm.stopScope(scope as never, options as never)),
+        );
         if (!r.ok) expectInvalid(r.error, (r.error as Error).message.startsWith('Invalid stop options') ? options : scope);
       }),
       RUNS,

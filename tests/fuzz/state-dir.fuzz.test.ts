@@ -64,7 +64,14 @@ const pid = fc.oneof(
   huge,
   anyText,
 );
-const startTicks = fc.oneof(fc.constant(self.startTicks), fc.constant(0).map(() => stranger.startTicks), fc.nat(), huge, fc.double(), anyText);
+const startTicks = fc.oneof(
+  fc.constant(self.startTicks),
+  fc.constant(0).map(() => stranger.startTicks),
+  fc.nat(),
+  huge,
+  fc.double(),
+  anyText,
+);
 const time = fc.oneof(fc.nat(), fc.double(), huge, fc.constant(null), anyText);
 /** Nested `depth` levels deep, as arrays or objects. */
 const deep = fc.tuple(fc.integer({ min: 1, max: 300 }), fc.boolean()).map(([depth, arrays]) => {
@@ -72,7 +79,12 @@ const deep = fc.tuple(fc.integer({ min: 1, max: 300 }), fc.boolean()).map(([dept
   for (let i = 0; i < depth; i++) v = arrays ? [v] : { a: v };
   return v;
 });
-const metadata = fc.oneof(fc.dictionary(anyText, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 4 }), deep.map((d) => ({ d })), deep, fc.anything({ maxDepth: 2 }));
+const metadata = fc.oneof(
+  fc.dictionary(anyText, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 4 }),
+  deep.map((d) => ({ d })),
+  deep,
+  fc.anything({ maxDepth: 2 }),
+);
 const tmuxName = fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/), anyText);
 
 const entry = fc
@@ -101,28 +113,30 @@ const entry = fc
   .chain((e) => fc.subarray(Object.keys(e)).map((keep) => Object.fromEntries(Object.entries(e).filter(([k]) => keep.includes(k)))));
 
 /** Entries that pass as procward's own, with a forged pid: what a careful forger writes. */
-const forged = fc.record({
-  id: fc.uuid(),
-  managerId: fc.uuid(),
-  target: fc.constantFrom('self', 'stranger'),
-  persist: fc.boolean(),
-  state: fc.constantFrom('running', 'starting', 'paused', 'stopping'),
-  tmux: fc.option(fc.record({ socket: fc.constant('procward'), session: fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/) })),
-}).map(({ target, tmux, ...e }) => ({
-  ...e,
-  ...(target === 'self' ? self : stranger),
-  command: 'sleep',
-  args: ['120'],
-  cwd: '/',
-  type: 'command',
-  metadata: {},
-  createdAt: 1,
-  startedAt: 1,
-  endedAt: null,
-  exit: null,
-  spoolDir: '/nowhere',
-  ...(tmux ? { tmux } : {}),
-}));
+const forged = fc
+  .record({
+    id: fc.uuid(),
+    managerId: fc.uuid(),
+    target: fc.constantFrom('self', 'stranger'),
+    persist: fc.boolean(),
+    state: fc.constantFrom('running', 'starting', 'paused', 'stopping'),
+    tmux: fc.option(fc.record({ socket: fc.constant('procward'), session: fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/) })),
+  })
+  .map(({ target, tmux, ...e }) => ({
+    ...e,
+    ...(target === 'self' ? self : stranger),
+    command: 'sleep',
+    args: ['120'],
+    cwd: '/',
+    type: 'command',
+    metadata: {},
+    createdAt: 1,
+    startedAt: 1,
+    endedAt: null,
+    exit: null,
+    spoolDir: '/nowhere',
+    ...(tmux ? { tmux } : {}),
+  }));
 
 /** Ended entries as procward writes them: pruned past retainExited, so their spools are deleted. */
 const ended = fc.record({ id: fc.uuid(), managerId: fc.uuid(), endedAt: fc.nat({ max: 1000 }), state: fc.constantFrom('completed', 'failed', 'stopped') }).map((e) => ({
@@ -204,7 +218,7 @@ describe('stateDir fuzz', () => {
         writeFileSync(join(canaryDir, '0000000000000000.out'), SECRET);
         // Trapped layouts: a spool root, or spools of the ids the ledger names, pointing outside.
         const ids = uuidsIn(text);
-        for (const u of ids) mkdirSync(join(canaryDir, u), { recursive: true }), writeFileSync(join(canaryDir, u, '0000000000000000.out'), SECRET);
+        for (const u of ids) (mkdirSync(join(canaryDir, u), { recursive: true }), writeFileSync(join(canaryDir, u, '0000000000000000.out'), SECRET));
         if (shape === 'spool-symlink') symlinkSync(canaryDir, join(stateDir, 'spool'));
         if (shape === 'id-symlinks') {
           mkdirSync(join(stateDir, 'spool'));

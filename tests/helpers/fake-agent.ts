@@ -1,4 +1,3 @@
-
 import type { AgentRun } from '../../src/entries/agents.js';
 import { FIXTURES, waitFor } from './proc.js';
 

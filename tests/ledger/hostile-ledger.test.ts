@@ -69,10 +69,14 @@ describe('what sits at the ledger path', () => {
     ['a FIFO', (path: string) => execFileSync('mkfifo', [path]), /FIFO/],
     ['a symlink to /dev/zero', (path: string) => symlinkSync('/dev/zero', path), /symbolic link/],
     ['a directory', (path: string) => mkdirSync(path), /a directory, not a regular file/],
-    ['a sparse file above the cap', (path: string) => {
-      writeFileSync(path, '');
-      truncateSync(path, LEDGER_MAX_BYTES + 1);
-    }, /above the cap of 67108864/],
+    [
+      'a sparse file above the cap',
+      (path: string) => {
+        writeFileSync(path, '');
+        truncateSync(path, LEDGER_MAX_BYTES + 1);
+      },
+      /above the cap of 67108864/,
+    ],
   ])('%s is LEDGER_CORRUPT, at once; a spawn meanwhile runs and is told', async (_what, plant, message) => {
     const { stateDir } = box();
     const path = join(stateDir, 'ledger.json');

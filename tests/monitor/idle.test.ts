@@ -41,7 +41,7 @@ describe('idle watchdog', () => {
     expect(p.state).toBe('running');
   });
 
-  it("for an agent run, output that is not an event does not count: a chatty hung agent is idle", async () => {
+  it('for an agent run, output that is not an event does not count: a chatty hung agent is idle', async () => {
     const pm = newManager();
     const run = pm.spawnAgent({
       agent: 'claude',

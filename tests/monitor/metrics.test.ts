@@ -102,11 +102,8 @@ describe('metrics', () => {
     // Options that would silently do nothing.
     [{ cpuWindowMs: 1000 }, 'cpuWindowMs needs maxCpuPercent'],
     [{ metrics: false, maxMemoryBytes: 1 << 30 }, 'leave metrics on'],
-  ])(
-    'rejects %j with INVALID_OPTIONS',
-    (bad, message) => {
-      const pm = newManager();
-      expect(() => pm.spawn({ command: 'true', ...(bad as object) })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining(message) }));
-    },
-  );
+  ])('rejects %j with INVALID_OPTIONS', (bad, message) => {
+    const pm = newManager();
+    expect(() => pm.spawn({ command: 'true', ...(bad as object) })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining(message) }));
+  });
 });

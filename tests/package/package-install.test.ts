@@ -71,30 +71,33 @@ async function probe() {
   return JSON.parse(out.trim().split('\n').at(-1)!);
 }
 
-beforeAll(async () => {
-  pm = new ProcessManager();
-  work = mkdtempSync(join(tmpdir(), 'procward-install-'));
-  bin = join(work, 'bin');
-  project = join(work, 'project');
-  mkdirSync(bin);
-  mkdirSync(project);
-  for (const tool of TOOLS) symlinkSync(which(tool) ?? `/bin/${tool}`, join(bin, tool));
-  // npm's own script, resolved: its shebang finds node on the PATH above.
-  symlinkSync(realpathSync(which('npm')!), join(bin, 'npm'));
+beforeAll(
+  async () => {
+    pm = new ProcessManager();
+    work = mkdtempSync(join(tmpdir(), 'procward-install-'));
+    bin = join(work, 'bin');
+    project = join(work, 'project');
+    mkdirSync(bin);
+    mkdirSync(project);
+    for (const tool of TOOLS) symlinkSync(which(tool) ?? `/bin/${tool}`, join(bin, tool));
+    // npm's own script, resolved: its shebang finds node on the PATH above.
+    symlinkSync(realpathSync(which('npm')!), join(bin, 'npm'));
 
-  const view = await run('npm', ['view', `${PTY_PACKAGE}@${SUPPORTED_PTY_VERSION}`, 'version'], work, userEnv());
-  if (view.exit.code !== 0) {
-    registry = `npm view ${PTY_PACKAGE} failed (${view.out.trim().split('\n').at(-1) ?? ''}): no registry to install from`;
-    return;
-  }
-  expect(existsSync(join(root, 'dist/index.js')), 'dist/ is built (npm test builds it first)').toBe(true);
-  const pack = await run('npm', ['pack', '--pack-destination', work, '--json'], root, { ...userEnv(), PATH: `${bin}:${process.env.PATH}` });
-  expect(pack.exit.state).toBe('completed');
-  const tarball = join(work, (JSON.parse(pack.out) as { filename: string }[])[0]!.filename);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'probe', version: '1.0.0', private: true, type: 'module' }));
-  const install = await run('npm', ['install', tarball, '--no-audit', '--no-fund', '--prefer-offline'], project, userEnv());
-  expect(install.exit.state, install.out).toBe('completed');
-}, NPM_TIMEOUT_MS * 2 + 30_000);
+    const view = await run('npm', ['view', `${PTY_PACKAGE}@${SUPPORTED_PTY_VERSION}`, 'version'], work, userEnv());
+    if (view.exit.code !== 0) {
+      registry = `npm view ${PTY_PACKAGE} failed (${view.out.trim().split('\n').at(-1) ?? ''}): no registry to install from`;
+      return;
+    }
+    expect(existsSync(join(root, 'dist/index.js')), 'dist/ is built (npm test builds it first)').toBe(true);
+    const pack = await run('npm', ['pack', '--pack-destination', work, '--json'], root, { ...userEnv(), PATH: `${bin}:${process.env.PATH}` });
+    expect(pack.exit.state).toBe('completed');
+    const tarball = join(work, (JSON.parse(pack.out) as { filename: string }[])[0]!.filename);
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'probe', version: '1.0.0', private: true, type: 'module' }));
+    const install = await run('npm', ['install', tarball, '--no-audit', '--no-fund', '--prefer-offline'], project, userEnv());
+    expect(install.exit.state, install.out).toBe('completed');
+  },
+  NPM_TIMEOUT_MS * 2 + 30_000,
+);
 
 afterAll(async () => {
   await pm?.shutdown();
@@ -126,17 +129,21 @@ describe('npm install procward on a machine without a compiler', () => {
     expect(pty.started.message).toContain(PTY_INSTALL_COMMAND);
   }, 60_000);
 
-  it('with another version of the package (an override): refused, naming the version found and the one supported', async ({ skip }) => {
-    if (registry) skip(registry);
-    const pkg = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8'));
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ ...pkg, overrides: { [PTY_PACKAGE]: '1.1.0' } }));
-    const install = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], project, userEnv());
-    expect(install.exit.state, install.out).toBe('completed');
-    const { pipe, pty } = await probe();
-    expect(pipe.state).toBe('completed');
-    expect(pty).toMatchObject({ state: 'failed', errors: ['PTY_UNAVAILABLE'] });
-    expect(pty.started).toMatchObject({ code: 'PTY_UNAVAILABLE', reason: 'unsupported-version' });
-    expect(pty.started.message).toContain(`${PLATFORM_PACKAGE} 1.1.0`);
-    expect(pty.started.message).toContain(`supports ${SUPPORTED_PTY_VERSION}`);
-  }, NPM_TIMEOUT_MS + 60_000);
+  it(
+    'with another version of the package (an override): refused, naming the version found and the one supported',
+    async ({ skip }) => {
+      if (registry) skip(registry);
+      const pkg = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8'));
+      writeFileSync(join(project, 'package.json'), JSON.stringify({ ...pkg, overrides: { [PTY_PACKAGE]: '1.1.0' } }));
+      const install = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], project, userEnv());
+      expect(install.exit.state, install.out).toBe('completed');
+      const { pipe, pty } = await probe();
+      expect(pipe.state).toBe('completed');
+      expect(pty).toMatchObject({ state: 'failed', errors: ['PTY_UNAVAILABLE'] });
+      expect(pty.started).toMatchObject({ code: 'PTY_UNAVAILABLE', reason: 'unsupported-version' });
+      expect(pty.started.message).toContain(`${PLATFORM_PACKAGE} 1.1.0`);
+      expect(pty.started.message).toContain(`supports ${SUPPORTED_PTY_VERSION}`);
+    },
+    NPM_TIMEOUT_MS + 60_000,
+  );
 });

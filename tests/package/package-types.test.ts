@@ -23,9 +23,7 @@ interface Condition {
   default: string;
 }
 const exportsMap = (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { exports: Record<string, string | Record<'import' | 'require', Condition>> }).exports;
-const entries = Object.entries(exportsMap).flatMap(([subpath, target]) =>
-  typeof target === 'string' ? [] : (['import', 'require'] as const).map((how) => ({ subpath, how, ...target[how] })),
-);
+const entries = Object.entries(exportsMap).flatMap(([subpath, target]) => (typeof target === 'string' ? [] : (['import', 'require'] as const).map((how) => ({ subpath, how, ...target[how] }))));
 const declarationFiles = readdirSync(dist).filter((f) => /\.d\.c?ts$/.test(f));
 
 // One program over every entry's declarations, resolved as a consumer on Node 20 would.
@@ -107,7 +105,10 @@ describe('published declarations', () => {
   });
 
   it.each(entries.map((e) => [`${e.subpath} (${e.how})`, e] as const))('%s: the values it declares are those its JavaScript exports', async (_name, e) => {
-    const values = declaredExports(e.types).filter((d) => d.value).map((d) => d.name).sort();
+    const values = declaredExports(e.types)
+      .filter((d) => d.value)
+      .map((d) => d.name)
+      .sort();
     expect(values).toEqual(await runtimeExports(e.default, e.how));
   });
 
@@ -122,17 +123,25 @@ describe('published declarations', () => {
 });
 
 describe('package lint', () => {
-  it('publint --strict finds nothing', async () => {
-    const { state, out } = await run(`${root}node_modules/.bin/publint`, ['--strict']);
-    expect(state, out).toBe('completed');
-    expect(out).toContain('All good!');
-  }, TOOL_TIMEOUT_MS + 10_000);
+  it(
+    'publint --strict finds nothing',
+    async () => {
+      const { state, out } = await run(`${root}node_modules/.bin/publint`, ['--strict']);
+      expect(state, out).toBe('completed');
+      expect(out).toContain('All good!');
+    },
+    TOOL_TIMEOUT_MS + 10_000,
+  );
 
   // node16 (CommonJS and ESM consumers) and bundler resolution; node10 predates `exports`, and the
   // package needs Node ≥ 20.
-  it('Are The Types Wrong finds no problem for node16 and bundler resolution (attw --pack)', async () => {
-    const { state, out } = await run(`${root}node_modules/.bin/attw`, ['--pack', '.', '--profile', 'node16', '--format', 'table-flipped']);
-    expect(state, out).toBe('completed');
-    for (const subpath of Object.keys(exportsMap)) expect(out).toContain(subpath === '.' ? 'procward' : `procward/${subpath.slice(2)}`);
-  }, TOOL_TIMEOUT_MS + 10_000);
+  it(
+    'Are The Types Wrong finds no problem for node16 and bundler resolution (attw --pack)',
+    async () => {
+      const { state, out } = await run(`${root}node_modules/.bin/attw`, ['--pack', '.', '--profile', 'node16', '--format', 'table-flipped']);
+      expect(state, out).toBe('completed');
+      for (const subpath of Object.keys(exportsMap)) expect(out).toContain(subpath === '.' ? 'procward' : `procward/${subpath.slice(2)}`);
+    },
+    TOOL_TIMEOUT_MS + 10_000,
+  );
 });

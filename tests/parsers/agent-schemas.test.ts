@@ -7,7 +7,12 @@ const SHARED = fileURLToPath(new URL('../fixtures/recorded/', import.meta.url));
 const lines = (dir: string) =>
   readdirSync(SHARED + dir)
     .filter((f) => f.endsWith('.jsonl'))
-    .flatMap((f) => readFileSync(SHARED + dir + '/' + f, 'utf8').trim().split('\n').map((l, i) => [`${f}:${i + 1}`, JSON.parse(l)] as const));
+    .flatMap((f) =>
+      readFileSync(SHARED + dir + '/' + f, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l, i) => [`${f}:${i + 1}`, JSON.parse(l)] as const),
+    );
 
 describe('Claude Code stream-json', () => {
   it.each(lines('claude'))('%s is a known message', (_where, value) => {

@@ -75,13 +75,13 @@ describe('JsonLinesParser', () => {
     ['1.5', 1.5, 'maxLineBytes must be a whole number'],
     ["'10' (a string)", '10', 'maxLineBytes must be a number'],
   ])('refuses maxLineBytes %s with INVALID_OPTIONS naming it', (_name, maxLineBytes, hint) => {
-    expect(() => new JsonLinesParser({ maxLineBytes } as JsonLinesOptions)).toThrow(
-      expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining(hint) }),
-    );
+    expect(() => new JsonLinesParser({ maxLineBytes } as JsonLinesOptions)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining(hint) }));
   });
 
   it('refuses an unknown option, naming the nearest known one', () => {
-    expect(() => new JsonLinesParser({ maxLine: 10 } as JsonLinesOptions)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining('did you mean "maxLineBytes"') }));
+    expect(() => new JsonLinesParser({ maxLine: 10 } as JsonLinesOptions)).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining('did you mean "maxLineBytes"') }),
+    );
   });
 
   it('keeps the bound it is given: a line of maxLineBytes + 1 overflows, one of maxLineBytes parses', () => {

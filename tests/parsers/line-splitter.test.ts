@@ -25,11 +25,18 @@ function chunked(buf: Buffer, cuts: number[]): Buffer[] {
 describe('LineSplitter', () => {
   it('yields the same lines however the bytes are chunked, multi-byte characters included (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ unit: 'grapheme' }).map((s) => s.replace(/\n/g, '')), { maxLength: 20 }), fc.array(fc.nat(), { maxLength: 30 }), (lines, cuts) => {
-        const text = lines.map((l) => `${l}\n`).join('');
-        const got = split(chunked(Buffer.from(text), cuts));
-        expect(got.map(([l]) => l)).toEqual(lines);
-      }),
+      fc.property(
+        fc.array(
+          fc.string({ unit: 'grapheme' }).map((s) => s.replace(/\n/g, '')),
+          { maxLength: 20 },
+        ),
+        fc.array(fc.nat(), { maxLength: 30 }),
+        (lines, cuts) => {
+          const text = lines.map((l) => `${l}\n`).join('');
+          const got = split(chunked(Buffer.from(text), cuts));
+          expect(got.map(([l]) => l)).toEqual(lines);
+        },
+      ),
     );
   });
 

@@ -85,12 +85,14 @@ describe('output', () => {
     const pm = newManager();
     const p = pm.spawn({ command: 'sh', args: ['-c', 'for i in $(seq 1 200); do echo "row $i"; sleep 0.005; done'] });
     // Join once some output exists, from offset 0, while the process keeps writing.
-    await new Promise<void>((resolve) => p.on('output', function first() {
-      if (p.output.end > 50) {
-        p.off('output', first);
-        resolve();
-      }
-    }));
+    await new Promise<void>((resolve) =>
+      p.on('output', function first() {
+        if (p.output.end > 50) {
+          p.off('output', first);
+          resolve();
+        }
+      }),
+    );
     let text = '';
     for await (const c of p.output.follow({ since: 0 })) {
       expect(c.dropped).toBe(0);

@@ -40,7 +40,13 @@ describe('stdin', () => {
     p.on('error', (e) => errors.push(e));
     await firstLine(p, (l) => l === 'closed');
     const big = Buffer.alloc(1024 * 1024, 97);
-    const err = await p.write(big).then(() => p.write(big)).then(() => undefined, (e) => e);
+    const err = await p
+      .write(big)
+      .then(() => p.write(big))
+      .then(
+        () => undefined,
+        (e) => e,
+      );
     expect(err?.code).toBe('STDIN_FAILED');
     expect(errors.some((e) => e.code === 'STDIN_FAILED')).toBe(true);
   });

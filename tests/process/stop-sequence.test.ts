@@ -19,7 +19,15 @@ const LONG = 60_000;
 describe('stop sequences', () => {
   it('runs each step in turn over the tree, then SIGKILL, sending each signal once', async () => {
     const pm = newManager();
-    const p = pm.spawn({ ...fixture('signal-steps.mjs', 'none'), stop: { sequence: [{ signal: 'SIGINT', graceMs: 300 }, { signal: 'SIGHUP', graceMs: 300 }] } });
+    const p = pm.spawn({
+      ...fixture('signal-steps.mjs', 'none'),
+      stop: {
+        sequence: [
+          { signal: 'SIGINT', graceMs: 300 },
+          { signal: 'SIGHUP', graceMs: 300 },
+        ],
+      },
+    });
     const pids = await ready(p);
     const exit = await p.stop();
     expect(exit).toMatchObject({ state: 'stopped', signal: 'SIGKILL', survivors: [] });
@@ -34,7 +42,12 @@ describe('stop sequences', () => {
     const pm = newManager();
     const p = pm.spawn({
       ...fixture('signal-steps.mjs', 'SIGTERM'),
-      stop: { sequence: [{ signal: 'SIGINT', graceMs: 300, target: 'leader' }, { signal: 'SIGTERM', graceMs: LONG }] },
+      stop: {
+        sequence: [
+          { signal: 'SIGINT', graceMs: 300, target: 'leader' },
+          { signal: 'SIGTERM', graceMs: LONG },
+        ],
+      },
     });
     const pids = await ready(p);
     const exit = await p.stop();
@@ -50,7 +63,12 @@ describe('stop sequences', () => {
     // The leader exits on SIGINT; its children only on SIGTERM. Waiting out the first grace would time the test out.
     const p = pm.spawn({
       ...fixture('signal-steps.mjs', 'SIGINT', 'SIGTERM'),
-      stop: { sequence: [{ signal: 'SIGINT', graceMs: LONG, target: 'leader' }, { signal: 'SIGTERM', graceMs: LONG }] },
+      stop: {
+        sequence: [
+          { signal: 'SIGINT', graceMs: LONG, target: 'leader' },
+          { signal: 'SIGTERM', graceMs: LONG },
+        ],
+      },
     });
     const pids = await ready(p);
     const exit = await p.stop();
@@ -61,7 +79,15 @@ describe('stop sequences', () => {
 
   it('kill() during a sequence goes straight to SIGKILL', async () => {
     const pm = newManager();
-    const p = pm.spawn({ ...fixture('signal-steps.mjs', 'none'), stop: { sequence: [{ signal: 'SIGINT', graceMs: LONG }, { signal: 'SIGTERM', graceMs: LONG }] } });
+    const p = pm.spawn({
+      ...fixture('signal-steps.mjs', 'none'),
+      stop: {
+        sequence: [
+          { signal: 'SIGINT', graceMs: LONG },
+          { signal: 'SIGTERM', graceMs: LONG },
+        ],
+      },
+    });
     const pids = await ready(p);
     const stopping = p.stop();
     await waitFor(() => lines(p).includes('leader got SIGINT'), 'the first step');

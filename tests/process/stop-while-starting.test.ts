@@ -76,7 +76,7 @@ describe('stop() while a restart is starting', () => {
   });
 });
 
-describe('stop() racing the child\'s own exit', () => {
+describe("stop() racing the child's own exit", () => {
   it('settles when the leader has exited but is not reaped yet (a zombie the tree scan skips)', async () => {
     const pm = newManager();
     // The window is a few ms wide: tried many times, nearly every run before the fix hung in one.

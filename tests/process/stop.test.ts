@@ -31,7 +31,11 @@ describe('stop', () => {
     const p = pm.spawn(fixture('ignore-term.mjs'));
     await firstLine(p, (l) => l.startsWith('ready'));
     await p.stop({ graceMs: 300 });
-    const got = p.output.read().data.toString().split('\n').filter((l) => l === 'got SIGTERM');
+    const got = p.output
+      .read()
+      .data.toString()
+      .split('\n')
+      .filter((l) => l === 'got SIGTERM');
     expect(got).toHaveLength(1);
   });
 

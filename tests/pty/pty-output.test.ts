@@ -46,12 +46,16 @@ describe('pty output: no lost tail', () => {
     [64 * 1024, 50],
     [1024 * 1024, 50],
     [16 * 1024 * 1024, 50],
-  ])('%i bytes, %i runs', async (size, runs) => {
-    const pm = newManager();
-    const expected = expectedFlood(size);
-    // Two at a time, so that runs also overlap with each other's exits.
-    for (let i = 0; i < runs; i += 2) await Promise.all([floodOnce(pm, size, expected), floodOnce(pm, size, expected)]);
-  }, 300_000);
+  ])(
+    '%i bytes, %i runs',
+    async (size, runs) => {
+      const pm = newManager();
+      const expected = expectedFlood(size);
+      // Two at a time, so that runs also overlap with each other's exits.
+      for (let i = 0; i < runs; i += 2) await Promise.all([floodOnce(pm, size, expected), floodOnce(pm, size, expected)]);
+    },
+    300_000,
+  );
 
   it('holds with a host whose event loop is blocked for 250 ms at a time', async () => {
     const pm = newManager();

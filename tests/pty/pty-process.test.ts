@@ -82,7 +82,7 @@ describe('pty processes', () => {
     expect(() => p.resize(10, 10)).toThrow(expect.objectContaining({ code: 'NOT_RUNNING' }));
   });
 
-  it('stop() escalates over the terminal\'s whole tree: background jobs, a SIGHUP/SIGTERM ignorer, a setsid escapee', async () => {
+  it("stop() escalates over the terminal's whole tree: background jobs, a SIGHUP/SIGTERM ignorer, a setsid escapee", async () => {
     const pm = newManager({ stop: { graceMs: 300 } });
     const p = pm.spawn({ command: 'bash', args: ['--norc', '--noprofile', '-i'], pty: true, env: { PS1: 'READY> ' } });
     await untilOutput(p, /READY> $/);

@@ -54,7 +54,9 @@ describe('the default terminal stop sequence', () => {
     await waitFor(() => text(p).includes('child ready') && text(p).includes('escaped ready'), 'the fixture ready');
     const exit = await p.stop();
     expect(exit).toMatchObject({ state: 'stopped', code: 0, signal: null, survivors: [] });
-    const leader = text(p).split('\r\n').filter((l) => l.startsWith('leader got'));
+    const leader = text(p)
+      .split('\r\n')
+      .filter((l) => l.startsWith('leader got'));
     expect(leader).toEqual(['leader got SIGHUP', 'leader got SIGTERM']);
     expect(exit.durationMs).toBeGreaterThanOrEqual(DEFAULTS.ptyStop[0].graceMs);
   });
@@ -73,6 +75,10 @@ describe('the default terminal stop sequence', () => {
     const p = pm.spawn(fixture('signal-steps.mjs', 'SIGTERM'));
     await waitFor(() => text(p).includes('child ready') && text(p).includes('escaped ready'), 'the fixture ready');
     expect(await p.stop()).toMatchObject({ state: 'stopped', code: 0 });
-    expect(text(p).split('\n').filter((l) => l.startsWith('leader got'))).toEqual(['leader got SIGTERM']);
+    expect(
+      text(p)
+        .split('\n')
+        .filter((l) => l.startsWith('leader got')),
+    ).toEqual(['leader got SIGTERM']);
   });
 });

@@ -84,10 +84,7 @@ describe('registry', () => {
 
   it('stopScope stops every live process of a scope and nothing else', async () => {
     const pm = newManager({ stop: { graceMs: 200 } });
-    const inScope = [
-      pm.spawn({ ...fixture('fork-tree.mjs'), scope: { kind: 'mission', id: 'm1' } }),
-      pm.spawn({ command: 'sleep', args: ['30'], scope: { kind: 'mission', id: 'm1' } }),
-    ];
+    const inScope = [pm.spawn({ ...fixture('fork-tree.mjs'), scope: { kind: 'mission', id: 'm1' } }), pm.spawn({ command: 'sleep', args: ['30'], scope: { kind: 'mission', id: 'm1' } })];
     const other = pm.spawn({ command: 'sleep', args: ['30'], scope: { kind: 'mission', id: 'm2' } });
     await Promise.all([...inScope, other].map((p) => p.started));
     const exits = await pm.stopScope({ kind: 'mission', id: 'm1' });
@@ -113,7 +110,11 @@ describe('registry', () => {
     const pm = newManager({ maxConcurrent: 2, stop: { graceMs: 200 } });
     const ps = [pm.spawn(fixture('fork-tree.mjs')), pm.spawn({ command: 'sleep', args: ['30'] }), pm.spawn({ command: 'sleep', args: ['30'] })];
     const tree = await waitFor(() => {
-      const line = ps[0]!.output.read().data.toString().split('\n').find((l) => l.startsWith('{'));
+      const line = ps[0]!.output
+        .read()
+        .data.toString()
+        .split('\n')
+        .find((l) => l.startsWith('{'));
       return line && (JSON.parse(line) as Record<string, number>);
     }, 'the fork tree');
     expect(ps[2]!.state).toBe('queued');
@@ -142,7 +143,13 @@ describe('queue priorities', () => {
     const blocker = pm.spawn({ command: 'sleep', args: ['60'] });
     await blocker.started;
     const order: string[] = [];
-    for (const [label, priority] of [['low', -1], ['normal-1', 0], ['high', 5], ['normal-2', undefined], ['urgent', 10]] as const) {
+    for (const [label, priority] of [
+      ['low', -1],
+      ['normal-1', 0],
+      ['high', 5],
+      ['normal-2', undefined],
+      ['urgent', 10],
+    ] as const) {
       const p = pm.spawn({ command: 'true', label, priority });
       p.on('state', (c) => c.to === 'starting' && order.push(label));
     }

@@ -55,7 +55,7 @@ describe('restart policy', () => {
     expect(delays(p, Array(10).fill(healthyCrash), 4000)).toEqual(Array(10).fill(250));
   });
 
-  it("on-failure does not restart a clean exit; always does; never never does", () => {
+  it('on-failure does not restart a clean exit; always does; never never does', () => {
     const clean = { failed: false, uptimeMs: 5000 };
     expect(new RestartPolicy(settings()).decide(clean, 1)).toEqual({ restart: false, crashLoop: false });
     expect(new RestartPolicy(settings({ mode: 'always' })).decide(clean, 1)).toEqual({ restart: true, delayMs: 250, restarts: 1 });

@@ -115,7 +115,10 @@ describe('terminal masters do not leak into children', () => {
     const held = inheritableFds();
     for (const options of [{}, { persist: true }] as Partial<SpawnOptions>[]) {
       const fds = await childFds(pm, options);
-      expect([...fds.keys()].filter((fd) => fd > 2).sort((a, b) => a - b), JSON.stringify(options)).toEqual(held);
+      expect(
+        [...fds.keys()].filter((fd) => fd > 2).sort((a, b) => a - b),
+        JSON.stringify(options),
+      ).toEqual(held);
       expect([...fds.values()].some((t) => /ptmx|\/dev\/pts\//.test(t))).toBe(false);
     }
   });
@@ -138,7 +141,11 @@ describe('terminal masters do not leak into children', () => {
     // forkpty's child execs at once; the closing shell execs the command in turn: wait for the second exec.
     await waitFor(() => readFileSync(`/proc/${p.pid}/cmdline`, 'latin1') === 'sleep\x0030\x00', 'sleep to be the child');
     const foreign = new Set(foreignFds());
-    const fds = () => readdirSync(`/proc/${p.pid}/fd`).map(Number).filter((fd) => !foreign.has(fd)).sort((a, b) => a - b);
+    const fds = () =>
+      readdirSync(`/proc/${p.pid}/fd`)
+        .map(Number)
+        .filter((fd) => !foreign.has(fd))
+        .sort((a, b) => a - b);
     // sleep opens locale files while it starts (transient); an inherited master would stay.
     await waitFor(() => fds().join() === '0,1,2', "sleep's descriptors to be only 0, 1 and 2", 5000);
   });

@@ -55,11 +55,7 @@ describe('spawn', () => {
     pm.on('state', (_p, c) => changes.push(c));
     const p = pm.spawn({ command: 'true' });
     await p.exited;
-    expect(changes.map((c) => `${c.from}>${c.to}:${c.reason}`)).toEqual([
-      'queued>starting:start',
-      'starting>running:spawned',
-      'running>completed:exit',
-    ]);
+    expect(changes.map((c) => `${c.from}>${c.to}:${c.reason}`)).toEqual(['queued>starting:start', 'starting>running:spawned', 'running>completed:exit']);
   });
 
   it('reports a non-zero exit as failed with the tail of stderr', async () => {
@@ -177,10 +173,7 @@ describe('spawn failures are typed and never thrown into the host', () => {
     expect(pm.list()).toHaveLength(0);
   });
 
-  it.each([[{ maxConcurrent: 0 }], [{ retainExited: -1 }], [{ stop: { graceMs: 'soon' } }], [{ orphans: 'adopt' }]])(
-    'bad manager options %j throw INVALID_OPTIONS',
-    (opts) => {
-      expect(() => new ProcessManager(opts as never)).toThrow(InvalidOptionsError);
-    },
-  );
+  it.each([[{ maxConcurrent: 0 }], [{ retainExited: -1 }], [{ stop: { graceMs: 'soon' } }], [{ orphans: 'adopt' }]])('bad manager options %j throw INVALID_OPTIONS', (opts) => {
+    expect(() => new ProcessManager(opts as never)).toThrow(InvalidOptionsError);
+  });
 });

@@ -11,7 +11,10 @@ import { SpoolWriter } from '../../src/spool/spool-writer.js';
 import { waitFor } from '../helpers/proc.js';
 
 const b = (s: string) => Buffer.from(s);
-const segmentFiles = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.out')).sort();
+const segmentFiles = (dir: string) =>
+  readdirSync(dir)
+    .filter((n) => n.endsWith('.out'))
+    .sort();
 const segmentSizes = (dir: string) => segmentFiles(dir).map((n) => statSync(join(dir, n)).size);
 
 let dir: string;
@@ -65,10 +68,7 @@ describe('SpoolWriter and readSpool', () => {
   });
 
   it('matches OutputBuffer.read for random chunks, reopenings and queries', () => {
-    const op = fc.oneof(
-      { weight: 5, arbitrary: fc.uint8Array({ maxLength: 60 }).map((a) => Buffer.from(a)) },
-      { weight: 1, arbitrary: fc.constant('reopen' as const) },
-    );
+    const op = fc.oneof({ weight: 5, arbitrary: fc.uint8Array({ maxLength: 60 }).map((a) => Buffer.from(a)) }, { weight: 1, arbitrary: fc.constant('reopen' as const) });
     const query = fc.record({ since: fc.option(fc.nat(400), { nil: undefined }), limit: fc.option(fc.nat(120), { nil: undefined }) });
     const limits = fc.integer({ min: 1, max: 150 }).chain((maxBytes) => fc.record({ maxBytes: fc.constant(maxBytes), segmentBytes: fc.integer({ min: 1, max: maxBytes }) }));
     fc.assert(

@@ -50,9 +50,10 @@ function recorder() {
     output: () => Buffer.concat(chunks),
     text: (from = 0) => Buffer.concat(chunks).subarray(from).toString(),
     /** Waits until the output from byte `from` on matches. */
-    until: (re: RegExp, from = 0) => waitFor(() => re.exec(r.text(from)), `output matching ${re}`).catch((err) => {
-      throw new Error(`${(err as Error).message}; got ${JSON.stringify(r.text(from).slice(-200))}; events ${JSON.stringify(events)}`);
-    }),
+    until: (re: RegExp, from = 0) =>
+      waitFor(() => re.exec(r.text(from)), `output matching ${re}`).catch((err) => {
+        throw new Error(`${(err as Error).message}; got ${JSON.stringify(r.text(from).slice(-200))}; events ${JSON.stringify(events)}`);
+      }),
     on: {
       spawned: () => {
         events.push('spawned');
@@ -98,7 +99,10 @@ function spawn(o: Partial<TmuxSpawnOptions> & { command: string }, r = recorder(
 /** pids of `sleep` processes whose parent is `ppid`. */
 function sleepsUnder(ppid: number): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(ppid), '-x', 'sleep'], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    return execFileSync('pgrep', ['-P', String(ppid), '-x', 'sleep'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map(Number);
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }
@@ -126,7 +130,11 @@ describe('tmux backend', () => {
     expect(h.pid).toBeGreaterThan(0);
     expect(isAlive(h.pid!)).toBe(true);
     expect(await hasSession(session)).toBe(true);
-    expect(execFileSync('ps', ['-o', 'comm=', '-p', String(h.pid)]).toString().trim()).toBe('bash');
+    expect(
+      execFileSync('ps', ['-o', 'comm=', '-p', String(h.pid)])
+        .toString()
+        .trim(),
+    ).toBe('bash');
     await r.until(/READY> $/);
     const from = r.output().length;
     h.input.write('echo hel""lo\r');
@@ -267,16 +275,7 @@ describe('tmux backend', () => {
     const dir = mkdtempSync(join(tmpdir(), 'procward-tmux-inject-'));
     const marker = (n: number) => join(dir, `ran-${n}`);
     const cwd = join(dir, `cwd #(touch ${marker(3)}) $(touch ${marker(4)})`);
-    const args = [
-      `$(touch ${marker(1)})`,
-      `; rm -rf ${dir} ;`,
-      `#(touch ${marker(2)})#{pid}`,
-      'kill-server;',
-      'a\\;',
-      `'"\`echo x\``,
-      ';',
-      '',
-    ];
+    const args = [`$(touch ${marker(1)})`, `; rm -rf ${dir} ;`, `#(touch ${marker(2)})#{pid}`, 'kill-server;', 'a\\;', `'"\`echo x\``, ';', ''];
     try {
       mkdirSync(cwd, { recursive: true }); // the markers' "/" make it a few levels deep
       const { r } = spawn({
@@ -402,14 +401,18 @@ describe('tmux backend', () => {
     expect(first.r.events).toEqual(['spawned', 'outputClosed']);
   });
 
-  it('adopts a session procward did not start: the pane\'s process is the command, its exit comes from tmux', async () => {
+  it("adopts a session procward did not start: the pane's process is the command, its exit comes from tmux", async () => {
     const session = `foreign-${process.pid}`;
     await tmux('-f', '/dev/null', 'new-session', '-d', '-s', session, '--', 'sleep', '30', ';', 'set-option', '-w', '-t', `=${session}:`, 'remain-on-exit', 'on');
     const r = recorder();
     const h = await adoptTmuxSession(session, SOCKET, r.on);
     expect(h).toBeDefined();
     handles.push(h!);
-    expect(execFileSync('ps', ['-o', 'comm=', '-p', String(h!.pid)]).toString().trim()).toBe('sleep');
+    expect(
+      execFileSync('ps', ['-o', 'comm=', '-p', String(h!.pid)])
+        .toString()
+        .trim(),
+    ).toBe('sleep');
     process.kill(h!.pid!, 'SIGTERM');
     expect(await r.exited).toEqual({ code: null, signal: 'SIGTERM' });
     await r.outputClosed;

@@ -39,7 +39,12 @@ describe("pty: { backend: 'tmux' } through the manager", () => {
     await p.write('stty size\r');
     await waitFor(() => p.output.read().data.toString().includes('20 90'), 'the new size');
 
-    const background = Number(execFileSync('pgrep', ['-P', String(p.pid), 'sleep']).toString().trim().split('\n')[0]);
+    const background = Number(
+      execFileSync('pgrep', ['-P', String(p.pid), 'sleep'])
+        .toString()
+        .trim()
+        .split('\n')[0],
+    );
     expect(isAlive(background)).toBe(true);
     const exit = await p.stop();
     expect(exit.state).toBe('stopped');

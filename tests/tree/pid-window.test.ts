@@ -37,7 +37,7 @@ describe.runIf(process.platform === 'linux')('pid window', () => {
     expect(windowFrom({ ...r, last: Number.NaN })).toBeUndefined();
   });
 
-  it('samples the fork count in the background, never on the caller\'s path', async () => {
+  it("samples the fork count in the background, never on the caller's path", async () => {
     const first = forksBeforeSpawn();
     const sampled = await waitFor(() => {
       const s = forksBeforeSpawn();
