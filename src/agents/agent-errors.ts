@@ -61,7 +61,10 @@ export class SessionBusyError extends ProcwardError {
 export class SessionNotFoundError extends ProcwardError {
   readonly sessionId: string;
   constructor(sessionId: string) {
-    super(ErrorCode.NOT_FOUND, `No agent run of this manager has session "${sessionId}". To continue a session started elsewhere, use pm.agents.spawn({ agent, resume: "${sessionId}", cwd }).`);
+    super(
+      ErrorCode.NOT_FOUND,
+      `No agent run of this manager has session "${sessionId}". To continue a session started elsewhere, use pm.agents.spawn({ agent, resume: "${sessionId}", cwd }) (the deprecated pm.spawnAgent takes the same options).`,
+    );
     this.sessionId = sessionId;
   }
 }

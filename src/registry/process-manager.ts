@@ -221,12 +221,8 @@ export class ProcessManager extends AgentAliases {
       // Persisted processes are meant to outlive the host: they are let go, not stopped.
       const kept = live.filter((p) => p.persist && p.state !== 'queued');
       for (const p of kept) this.#controls.get(p)!.detach();
-      const stopped = this.#stopMany(
-        live.filter((p) => !kept.includes(p)),
-        'shutdown',
-        options,
-      );
-      await stopped.catch((err: unknown) => this.#emitError(err as ProcwardError));
+      const others = live.filter((p) => !kept.includes(p));
+      await this.#stopMany(others, 'shutdown', options).catch((err: unknown) => this.#emitError(err as ProcwardError));
       await this.#whenIdle(kept.length);
       this.#persistence?.keeper.writeNow();
       const swept = await sweepManager(this.id, this.#createdTicks, this.#opts.killTimeoutMs);
