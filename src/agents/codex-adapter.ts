@@ -5,7 +5,7 @@ import type { AgentAdapter, AgentLineParser, AgentRequest } from './adapter.js';
 import { excerptOf } from './excerpt.js';
 
 // Codex does not report its model's window; this is its GPT-5 family's input window. A host that
-// runs another model passes contextWindow to spawnAgent.
+// runs another model passes contextWindow to pm.agents.spawn().
 const DEFAULT_WINDOW = 272_000;
 
 interface ItemFields {

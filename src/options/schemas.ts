@@ -147,7 +147,7 @@ export const ManagerOptionsSchema = z.strictObject({
 });
 
 /**
- * What every process accepts, whether started by spawn() or spawnAgent(): where and with what
+ * What every process accepts, whether started by spawn() or pm.agents.spawn(): where and with what
  * environment it runs, how it is registered, stopped and watched.
  */
 export const ProcessOptionsShape = {

@@ -279,7 +279,8 @@ export class ProcessManager extends AgentAliases {
   }
 
   #emitError(error: ProcwardError, p?: ManagedProcess): void {
-    const heard = this.emit('error', error, p);
+    // A listener's failure is printed only when nobody heard it: not here, and not on its process.
+    const heard = this.emit('error', error, p) || (p !== undefined && p.listenerCount('error') > 0);
     if (!heard && error instanceof ListenerError) warnUnheard(error);
   }
 

@@ -90,6 +90,22 @@ describe('a throwing listener is never lost', () => {
   });
 });
 
+describe('a throwing listener heard by its process only', () => {
+  it('is printed by nobody: the process error listener heard it', async () => {
+    const warnings = captureWarnings();
+    const pm = newManager();
+    const errors: ProcwardError[] = [];
+    const p = pm.spawn({ command: 'echo', args: ['hi'] });
+    p.on('error', (err) => errors.push(err));
+    p.on('output', () => {
+      throw new Error('heard host bug');
+    });
+    await p.exited;
+    expect(errors.map((e) => e.code)).toEqual(['LISTENER_FAILED']);
+    expect(warnings.filter((w) => w.message.includes('heard host bug'))).toEqual([]);
+  });
+});
+
 interface TestEvents {
   a: (n: number) => void;
   b: (n: number) => void;
