@@ -63,7 +63,7 @@ export class ProcessLifecycle {
     this.#o = options;
     this.#host = host;
     this.#machine = new StateMachine('queued', id);
-    this.#restart = options.restart && options.restart.mode !== 'never' ? new RestartPolicy(options.restart) : undefined;
+    this.#restart = options.restart && new RestartPolicy(options.restart);
     this.started = handled(this.#started.promise);
     this.exited = this.#exited.promise;
     if (options.signal) {

@@ -1,7 +1,8 @@
 import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
+import { InvalidOptionsError } from '../errors/procward-error.js';
 import { WaitFailedError } from '../errors/wait-failed-error.js';
-import { handled } from '../internal/deferred.js';
+import { handled, rejecting } from '../internal/deferred.js';
 import { parseOptions } from '../options/parse.js';
 import { durationMs } from '../options/values.js';
 import type { OutputBuffer, OutputChunk, OutputStream } from '../output/output-buffer.js';
@@ -33,6 +34,14 @@ export interface Waitable {
   off<K extends keyof ProcessEvents>(event: K, fn: (...args: ProcessEvents[K]) => void): unknown;
 }
 
+/** Every event a process emits; a wait for another name could never end. */
+const PROCESS_EVENTS = ['state', 'output', 'line', 'exit', 'error', 'orphans', 'metrics', 'cpu-high', 'idle', 'restart'] as const satisfies readonly (keyof ProcessEvents)[];
+
+/** A wait's argument that cannot be waited on (an unknown event, a predicate that is no function, a pattern that is neither RegExp nor string). */
+function badArgument(what: string, path: string, message: string): InvalidOptionsError {
+  return new InvalidOptionsError(what, [{ path, message }]);
+}
+
 /**
  * Text kept per stream for matching across chunk boundaries: a match may span up to KEEP_CHARS;
  * older text is dropped once the window reaches twice that, so a long wait costs bounded memory.
@@ -46,42 +55,41 @@ export function waitForEvent<K extends keyof ProcessEvents>(
   predicate: ((...args: ProcessEvents[K]) => boolean) | undefined,
   options: WaitOptions | undefined,
 ): Promise<ProcessEvents[K][0]> {
-  let o: WaitOptions;
-  try {
-    o = parseOptions(WaitOptionsSchema, options, 'waitFor options');
-  } catch (err) {
-    return handled(Promise.reject(err));
-  }
-  return settleOnce(p, o, `event "${String(event)}"`, event !== 'exit', (resolve, reject) => {
-    if (event === 'exit' && p.exit) {
-      resolve(p.exit as ProcessEvents[K][0]);
-      return () => {};
+  return rejecting(() => {
+    if (!(PROCESS_EVENTS as readonly unknown[]).includes(event)) {
+      throw badArgument('waitFor event', 'event', `unknown event ${JSON.stringify(String(event))}; a process emits ${PROCESS_EVENTS.join(', ')}`);
     }
-    const listener = (...args: ProcessEvents[K]) => {
-      let passed: boolean;
-      try {
-        passed = predicate ? predicate(...args) : true;
-      } catch (err) {
-        return reject(err);
+    if (predicate !== undefined && typeof predicate !== 'function') throw badArgument('waitFor predicate', 'predicate', `expected a function (payload) => boolean, got ${typeof predicate}`);
+    const o = parseOptions(WaitOptionsSchema, options, 'waitFor options');
+    return settleOnce(p, o, `event "${String(event)}"`, event !== 'exit', (resolve, reject) => {
+      if (event === 'exit' && p.exit) {
+        resolve(p.exit as ProcessEvents[K][0]);
+        return () => {};
       }
-      if (passed) resolve(args[0]);
-    };
-    p.on(event, listener);
-    return () => p.off(event, listener);
+      const listener = (...args: ProcessEvents[K]) => {
+        let passed: boolean;
+        try {
+          passed = predicate ? predicate(...args) : true;
+        } catch (err) {
+          return reject(err);
+        }
+        if (passed) resolve(args[0]);
+      };
+      p.on(event, listener);
+      return () => p.off(event, listener);
+    });
   });
 }
 
 /** See ManagedProcess.waitForOutput. */
 export function waitForOutput(p: Waitable, pattern: RegExp | string, options: OutputWaitOptions | undefined): Promise<RegExpExecArray> {
-  if (typeof pattern !== 'string' && !(pattern instanceof RegExp)) {
-    return handled(Promise.reject(new TypeError(`waitForOutput needs a RegExp or a string, got ${typeof pattern}`)));
-  }
-  let parsed: OutputWaitOptions;
-  try {
-    parsed = parseOptions(OutputWaitOptionsSchema, options, 'waitForOutput options');
-  } catch (err) {
-    return handled(Promise.reject(err));
-  }
+  return rejecting(() => {
+    if (typeof pattern !== 'string' && !(pattern instanceof RegExp)) throw badArgument('waitForOutput pattern', 'pattern', `expected a RegExp or a string, got ${typeof pattern}`);
+    return matchOutput(p, pattern, parseOptions(OutputWaitOptionsSchema, options, 'waitForOutput options'));
+  });
+}
+
+function matchOutput(p: Waitable, pattern: RegExp | string, parsed: OutputWaitOptions): Promise<RegExpExecArray> {
   // A global or sticky RegExp would carry lastIndex from one test to the next.
   const re = typeof pattern === 'string' ? new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
   const windows = new Map<OutputStream, { decoder: StringDecoder; text: string }>();

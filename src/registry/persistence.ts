@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { NotFoundError, NotSupportedError, ProcwardError } from '../errors/procward-error.js';
 import { handled } from '../internal/deferred.js';
 import { adoptChild } from '../ledger/adopt.js';
@@ -7,16 +8,14 @@ import { recoverLedger, type RecoveryReport } from '../ledger/recover.js';
 import { HistoryQuerySchema, parseOptions } from '../options/schemas.js';
 import type { ReadResult } from '../output/output-buffer.js';
 import type { ManagedProcess } from '../process/managed-process.js';
+import type { ResolvedSpawnOptions } from '../process/process-config.js';
 import type { ProcessControl } from '../process/process-control.js';
 
-type SpoolDir = { dir: string; maxBytes: number };
+type SpoolDir = NonNullable<ResolvedSpawnOptions['spool']>;
 import type { ResolvedManagerOptions } from './resolve-options.js';
 
-export interface HistoryQuery {
-  id: string;
-  since?: number;
-  limit?: number;
-}
+/** What history() reads: a process id, from offset `since`, at most `limit` bytes. */
+export type HistoryQuery = z.infer<typeof HistoryQuerySchema>;
 
 /**
  * A manager's state in stateDir: the ledger keeper (what runs, written as it changes; the spools of

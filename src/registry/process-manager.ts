@@ -11,6 +11,7 @@ import { ListFilterSchema, ManagerOptionsSchema, SpawnOptionsSchema, StopOptions
 import type { ManagerOptions, Scope, SpawnOptions, StopOptions } from '../options/schemas.js';
 import type { OutputChunk, ReadResult } from '../output/output-buffer.js';
 import { createProcess, type ManagedProcess } from '../process/managed-process.js';
+import type { ResolvedSpawnOptions } from '../process/process-config.js';
 import type { ProcessControl } from '../process/process-control.js';
 import type { ProcessHooks } from '../process/process-hooks.js';
 import type { ProcessExit } from '../process/types.js';
@@ -126,7 +127,7 @@ export class ProcessManager extends AgentAliases {
     return p;
   }
 
-  #register(id: string, o: ParsedSpawnOptions, spool: { dir: string; maxBytes: number } | undefined): { process: ManagedProcess; control: ProcessControl } {
+  #register(id: string, o: ParsedSpawnOptions, spool: ResolvedSpawnOptions['spool']): { process: ManagedProcess; control: ProcessControl } {
     const resolved = resolveSpawnOptions(o, this.#opts, { id, managerId: this.id, spool, setpriv: () => setprivPath() ?? undefined });
     const made = createProcess(id, resolved, this.#hooks);
     if (resolved.persist && !resolved.pty) this.#spoolsItself.add(made.process);

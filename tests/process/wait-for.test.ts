@@ -65,6 +65,17 @@ describe('p.waitFor', () => {
   });
 });
 
+describe('a wait that could never end is refused', () => {
+  it('an unknown event, a predicate that is no function, a pattern that is neither RegExp nor string: INVALID_OPTIONS', async () => {
+    const pm = newManager();
+    const p = pm.spawn({ command: 'sleep', args: ['30'] });
+    await expect(p.waitFor('exited' as never)).rejects.toMatchObject({ code: 'INVALID_OPTIONS', message: expect.stringContaining('a process emits state, output, line, exit') });
+    await expect(p.waitFor('state', 'running' as never)).rejects.toMatchObject({ code: 'INVALID_OPTIONS', message: expect.stringContaining('expected a function') });
+    await expect(p.waitForOutput({ source: 'x' } as never)).rejects.toMatchObject({ code: 'INVALID_OPTIONS', message: expect.stringContaining('got object') });
+    await p.stop({ graceMs: 100 });
+  });
+});
+
 describe('p.waitForOutput', () => {
   it('matches across chunk boundaries and returns the match with its groups', async () => {
     const pm = newManager();
