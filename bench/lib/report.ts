@@ -11,6 +11,11 @@ export interface Row {
   target: string;
   /** null: informative, no target. */
   pass: boolean | null;
+  /**
+   * The worst round of each side (the longest time, the lowest rate), so a stall that the median
+   * hides is on the table too.
+   */
+  worst?: { raw: number; procward: number };
   detail?: Record<string, unknown>;
 }
 
@@ -29,12 +34,13 @@ function num(n: number): string {
 }
 
 export function formatTable(rows: readonly Row[]): string {
-  const head = ['figure', 'raw', 'procward', 'ratio / diff', 'target', 'result'];
+  const head = ['figure', 'raw', 'procward', 'ratio / diff', 'worst raw / procward', 'target', 'result'];
   const body = rows.map((r) => [
     r.figure,
     `${num(r.raw)} ${r.unit}`,
     `${num(r.procward)} ${r.unit}`,
     r.compare === 'ratio' ? `${r.value.toFixed(3)}x` : `${r.value >= 0 ? '+' : ''}${num(r.value)} ${r.unit}`,
+    r.worst ? `${num(r.worst.raw)} / ${num(r.worst.procward)}` : '-',
     r.target,
     r.pass === null ? 'info' : r.pass ? 'PASS' : 'FAIL',
   ]);
