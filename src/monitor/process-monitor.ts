@@ -4,6 +4,9 @@ import { TreeMetrics, type ProcessMetrics } from './tree-metrics.js';
 
 // One sample in this many re-collects the tree with a full scan instead of a walk.
 const FULL_SCAN_EVERY = 10;
+// Monitors started together (a burst of spawns) would all do their full scan in the same tick:
+// each starts at the next phase of this counter, so the scans of N monitors spread over 10 ticks.
+let nextPhase = 0;
 
 export interface MonitorSettings {
   /** Sampling period; undefined: sample only when asked (metrics()). */
@@ -43,7 +46,7 @@ export class ProcessMonitor {
   #cpuHighSince: number | undefined;
   #cpuHighRaised = false;
   #memoryLimitHit = false;
-  #samples = 0;
+  #samples = nextPhase++ % FULL_SCAN_EVERY;
 
   constructor(
     private readonly tree: ProcessTree,

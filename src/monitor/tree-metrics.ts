@@ -31,12 +31,17 @@ export interface ProcessMetrics {
  */
 export class TreeMetrics {
   #prev = new Map<string, number>(); // pid:startTicks → cpuMs
+  // pid:startTicks:comm → command line. Read once per process image: the comm changes with an exec
+  // (a forked shell becoming `sleep`), so the key does too; an argv rewritten in place
+  // (setproctitle) is not followed, the price of not reading every cmdline on every sample.
+  #commands = new Map<string, string>();
   #prevAt: number | undefined;
 
   /** `members`: the tree as just read (each entry carries its CPU time and resident memory). */
   sample(members: readonly ProcEntry[], leaderPid: number, now = performance.now()): ProcessMetrics {
     const elapsed = this.#prevAt === undefined ? 0 : now - this.#prevAt;
     const next = new Map<string, number>();
+    const commands = new Map<string, string>();
     const tree: TreeMember[] = [];
     let cpuMs = 0;
     let memoryBytes = 0;
@@ -44,18 +49,22 @@ export class TreeMetrics {
       const key = `${u.pid}:${u.startTicks}`;
       const before = this.#prev.get(key);
       next.set(key, u.cpuMs);
+      const image = `${key}:${u.comm}`;
+      const command = this.#commands.get(image) ?? commandLine(u);
+      commands.set(image, command);
       const used = before === undefined ? null : Math.max(0, u.cpuMs - before);
       if (used !== null) cpuMs += used;
       memoryBytes += u.rssBytes;
       tree.push({
         pid: u.pid,
         ppid: u.ppid,
-        command: commandLine(u),
+        command,
         cpuPercent: used === null || elapsed <= 0 ? null : round((used / elapsed) * 100),
         memoryBytes: u.rssBytes,
       });
     }
     this.#prev = next;
+    this.#commands = commands;
     this.#prevAt = now;
     return {
       at: Date.now(),

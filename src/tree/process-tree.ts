@@ -27,6 +27,23 @@ function childrenOf(pid: number): number[] {
   }
   return out;
 }
+// The tree a process is marked with, by pid:startTicks:comm (the comm changes with an exec, which
+// may replace the environment). Every collect() looks for marked processes among all the pids in
+// its window; without this, N trees stopped together read each other's environments N times over.
+const treeMarks = new Map<string, string | null>();
+const MAX_TREE_MARKS = 16_384;
+
+function treeMarkOf(e: ProcEntry): string | null {
+  const key = `${e.pid}:${e.startTicks}:${e.comm}`;
+  let mark = treeMarks.get(key);
+  if (mark === undefined) {
+    if (treeMarks.size >= MAX_TREE_MARKS) treeMarks.clear();
+    mark = environValue(e.pid, TREE_ENV) ?? null;
+    treeMarks.set(key, mark);
+  }
+  return mark;
+}
+
 /** Environment variable naming the manager that spawned the tree: its shutdown sweeps what is left. */
 export const MANAGER_ENV = 'PROCWARD_MANAGER';
 
@@ -114,7 +131,7 @@ function leaderOnly(leader: number): Map<number, ProcEntry> {
  */
 export class ProcessTree {
   readonly leaderPid: number;
-  readonly #marker: Buffer;
+  readonly #treeId: string;
   readonly #forksBefore: number;
   readonly #known = new Map<number, number>(); // pid → start ticks
   #leaderReaped = false;
@@ -123,7 +140,7 @@ export class ProcessTree {
   /** `forksBefore`: a count of forks since boot taken before the leader was spawned (see pid-window). */
   constructor(leaderPid: number, treeId: string, forksBefore: number) {
     this.leaderPid = leaderPid;
-    this.#marker = Buffer.from(`${TREE_ENV}=${treeId}\0`);
+    this.#treeId = treeId;
     this.#forksBefore = forksBefore;
   }
 
@@ -157,7 +174,7 @@ export class ProcessTree {
       const e = table.get(pid);
       if (e && e.startTicks === ticks) members.set(pid, e);
     }
-    for (const e of withEnvMarker(table, this.#marker, 0, (x) => members.has(x.pid))) members.set(e.pid, e);
+    if (HAS_PROC) for (const e of userProcesses(table)) if (!members.has(e.pid) && treeMarkOf(e) === this.#treeId) members.set(e.pid, e);
     // Close over parent links.
     const queue = [...members.values()];
     while (queue.length > 0) {
