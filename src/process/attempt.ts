@@ -254,7 +254,7 @@ export class Attempt implements ChildSlot {
   #watchTree(pid: number): void {
     if (this.#tree) return;
     this.#owner.leader(pid, true);
-    this.#tree = new ProcessTree(pid, this.processId, this.#forksBefore);
+    this.#tree = new ProcessTree(pid, this.processId, this.#forksBefore, { ownChild: this.#child?.ownChild === true && this.#child.pid === pid });
     const owner = this.#owner;
     this.#monitor = new ProcessMonitor(this.#tree, this.#o.monitor, {
       sample: (m) => owner.sampled(m),

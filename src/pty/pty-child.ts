@@ -143,6 +143,7 @@ export function spawnPtyChild(o: PtySpawnOptions, on: ChildEvents): ChildHandle 
 
   return {
     pid: term.pid,
+    ownChild: true,
     input,
     terminalSize: size,
     resize(cols, rows) {

@@ -21,6 +21,11 @@ export interface ChildEvents {
 
 export interface ChildHandle {
   readonly pid: number | undefined;
+  /**
+   * True when this process forked the child and reaps it, the child leading its own session: until
+   * its exit is reported, its pid names it (see tree/table-view).
+   */
+  readonly ownChild?: boolean;
   /** Input to the child, when it has any: a pipe, or the terminal. */
   readonly input: Writable | undefined;
   /** Stops reading output now (nothing of ours is left writing it); outputClosed follows. */

@@ -51,6 +51,7 @@ export function spawnPipeChild(o: PipeSpawnOptions, on: ChildEvents): ChildHandl
     get pid() {
       return child.pid;
     },
+    ownChild: true,
     input: child.stdin ?? undefined,
     closeOutput() {
       child.stdout!.destroy();

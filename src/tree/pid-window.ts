@@ -72,27 +72,38 @@ export function inWindow(w: PidWindow, pid: number): boolean {
   return w.last >= w.first ? pid >= w.first && pid <= w.last : pid >= w.first || pid <= w.last;
 }
 
+/** What the kernel says now about pid allocation: enough to prove the window of any leader. */
+export type MachineReadings = Omit<PidReadings, 'leaderPid' | 'forksBefore'>;
+
+/**
+ * The figures every window proof needs, read once: a scan shared by many trees proves each one's
+ * window from the same readings. Read after listing /proc, so that every listed pid was handed out
+ * before `last`. Undefined where they cannot be read.
+ */
+export function machineReadings(): MachineReadings | undefined {
+  try {
+    pidMax ??= Number.parseInt(readFileSync('/proc/sys/kernel/pid_max', 'utf8'), 10);
+    // "load1 load5 load15 running/total last_pid"
+    const loadavg = readFileSync('/proc/loadavg', 'utf8').trim().split(' ');
+    return {
+      forksNow: readForks(readFileSync('/proc/stat', 'utf8')),
+      tasks: Number.parseInt(loadavg[3]!.split('/')[1]!, 10),
+      last: Number.parseInt(loadavg[4]!, 10),
+      pidMax,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The pids handed out since the leader (the leader's own included), or undefined to read them
  * all. Call it after listing /proc, so that every listed pid was handed out before `last` was read.
  */
 export function pidWindow(leaderPid: number, forksBefore: number): PidWindow | undefined {
   if (forksBefore < 0) return undefined;
-  try {
-    pidMax ??= Number.parseInt(readFileSync('/proc/sys/kernel/pid_max', 'utf8'), 10);
-    // "load1 load5 load15 running/total last_pid"
-    const loadavg = readFileSync('/proc/loadavg', 'utf8').trim().split(' ');
-    return windowFrom({
-      leaderPid,
-      forksBefore,
-      forksNow: readForks(readFileSync('/proc/stat', 'utf8')),
-      tasks: Number.parseInt(loadavg[3]!.split('/')[1]!, 10),
-      last: Number.parseInt(loadavg[4]!, 10),
-      pidMax,
-    });
-  } catch {
-    return undefined;
-  }
+  const now = machineReadings();
+  return now && windowFrom({ leaderPid, forksBefore, ...now });
 }
 
 /** What pidWindow reads from the kernel, so that the proof can be checked on any figures. */

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import treeKill from 'tree-kill';
 import { environHas, environHasAll, environValue, HAS_PROC, isDeadState, readProcEntry, readProcTable, userProcesses, withEnvMarker, type ProcEntry } from './proc-table.js';
 import { lastPid, pidWindow } from './pid-window.js';
+import { TableView } from './table-view.js';
 
 /** Environment variable every child gets; its value names the tree, so members that left it can still be found. */
 export const TREE_ENV = 'PROCWARD_TREE';
@@ -113,9 +114,12 @@ export async function sweepManager(managerId: string, notBeforeTicks: number, ti
   return found.map((e) => e.pid);
 }
 
-function leaderOnly(leader: number): Map<number, ProcEntry> {
-  const e = readProcEntry(leader);
-  return e ? new Map([[leader, e]]) : new Map();
+// Every tree of this process reads the same view of the process table.
+const sharedTable = new TableView(treeMarkOf);
+
+/** How many times the trees of this process listed /proc (for tests and benches: sharing shows here). */
+export function tableListings(): number {
+  return sharedTable.listings;
 }
 
 /**
@@ -137,57 +141,82 @@ export class ProcessTree {
   #leaderReaped = false;
   #lastPidAtCollect = -1;
 
-  /** `forksBefore`: a count of forks since boot taken before the leader was spawned (see pid-window). */
-  constructor(leaderPid: number, treeId: string, forksBefore: number) {
+  readonly #ownChild: boolean;
+
+  /**
+   * `forksBefore`: a count of forks since boot taken before the leader was spawned (see pid-window).
+   * `ownChild`: the leader is a child of this process, leading its own session, reaped (and
+   * reported with leaderReaped()) by this process; then other trees' scans need not read it.
+   */
+  constructor(leaderPid: number, treeId: string, forksBefore: number, options: { ownChild?: boolean } = {}) {
     this.leaderPid = leaderPid;
     this.#treeId = treeId;
     this.#forksBefore = forksBefore;
+    this.#ownChild = options.ownChild ?? false;
+    if (this.#ownChild) sharedTable.addLeader(leaderPid);
   }
 
   /** Called when the leader has been reaped: its pid no longer names it. */
   leaderReaped(): void {
+    if (this.#leaderReaped) return;
     this.#leaderReaped = true;
     this.#known.delete(this.leaderPid);
+    if (this.#ownChild) sharedTable.removeLeader(this.leaderPid);
   }
 
   get isLeaderReaped(): boolean {
     return this.#leaderReaped;
   }
 
-  /** Live members now, leader included while not reaped. Updates the set of known members. */
+  /**
+   * Live members now, leader included while not reaped. Updates the set of known members. Reads
+   * the shared view of the process table: trees scanned in the same round share one listing.
+   */
   collect(): ProcEntry[] {
     const leader = this.leaderPid;
-    if (HAS_PROC) this.#lastPidAtCollect = lastPid(); // before the listing: see nothingCreatedSinceCollect
-    // Members were all created after the leader: read only pids handed out since, when provable.
-    // If none was handed out since the leader's own, the tree is the leader: no listing needed.
-    const table = this.#lastPidAtCollect === leader && pidWindow(leader, this.#forksBefore) ? leaderOnly(leader) : readProcTable(() => pidWindow(leader, this.#forksBefore));
+    // If no pid was handed out since the leader's own, the tree is the leader: no listing needed.
+    if (HAS_PROC && lastPid() === leader && pidWindow(leader, this.#forksBefore)) {
+      this.#lastPidAtCollect = leader;
+      return this.#keepLive(this.#leaderReaped ? [] : [readProcEntry(leader)]);
+    }
+    const scope = sharedTable.scope(leader, this.#forksBefore);
+    this.#lastPidAtCollect = scope.before;
     const members = new Map<number, ProcEntry>();
-    const children = new Map<number, ProcEntry[]>();
-    for (const e of table.values()) {
-      let list = children.get(e.ppid);
-      if (!list) children.set(e.ppid, (list = []));
-      list.push(e);
-      if (e.pid === process.pid) continue;
-      if ((e.pid === leader && !this.#leaderReaped) || e.pgid === leader || e.sid === leader) members.set(e.pid, e);
-    }
+    const add = (e: ProcEntry | undefined) => {
+      if (e && e.pid !== process.pid) members.set(e.pid, e);
+    };
+    if (!this.#leaderReaped) add(scope.get(leader));
+    for (const e of scope.inGroup(leader)) add(e);
+    for (const e of scope.inSession(leader)) add(e);
     for (const [pid, ticks] of this.#known) {
-      const e = table.get(pid);
-      if (e && e.startTicks === ticks) members.set(pid, e);
+      const e = scope.get(pid);
+      if (e && e.startTicks === ticks) add(e);
     }
-    if (HAS_PROC) for (const e of userProcesses(table)) if (!members.has(e.pid) && treeMarkOf(e) === this.#treeId) members.set(e.pid, e);
+    for (const e of scope.marked(this.#treeId)) add(e);
     // Close over parent links.
     const queue = [...members.values()];
     while (queue.length > 0) {
-      const e = queue.pop()!;
-      for (const c of children.get(e.pid) ?? []) {
+      for (const c of scope.children(queue.pop()!.pid)) {
         if (members.has(c.pid) || c.pid === process.pid) continue;
         members.set(c.pid, c);
         queue.push(c);
       }
     }
-    const live: ProcEntry[] = [];
+    // The snapshot may be older than this call (by a round at most): what it says of a member's
+    // state is read again, so a member that died since is not reported live.
+    if (!HAS_PROC) return this.#keepLive([...members.values()]);
+    const fresh: (ProcEntry | undefined)[] = [];
     for (const e of members.values()) {
-      if (isDeadState(e.state)) continue;
+      const now = readProcEntry(e.pid);
+      fresh.push(now && now.startTicks === e.startTicks ? now : undefined);
+    }
+    return this.#keepLive(fresh);
+  }
+
+  #keepLive(found: readonly (ProcEntry | undefined)[]): ProcEntry[] {
+    const live: ProcEntry[] = [];
+    for (const e of found) {
+      if (!e || isDeadState(e.state)) continue;
       live.push(e);
       this.#known.set(e.pid, e.startTicks);
     }

@@ -1,0 +1,107 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { lastPid } from '../../src/tree/pid-window.js';
+import { environValue } from '../../src/tree/proc-table.js';
+import { tableListings } from '../../src/tree/process-tree.js';
+import { TableView } from '../../src/tree/table-view.js';
+import { isAlive, waitFor } from '../helpers/proc.js';
+import { useManager } from '../helpers/use-manager.js';
+
+const forksNow = () => Number(/\nprocesses (\d+)/.exec(readFileSync('/proc/stat', 'utf8'))![1]);
+const nextRound = () => new Promise((r) => setImmediate(r));
+
+const children: ChildProcess[] = [];
+/** A `sleep` leading its own session, marked like a tree member; killed after the test. */
+function leader(mark = 'none'): ChildProcess {
+  const c = spawn('sleep', ['30'], { detached: true, stdio: 'ignore', env: { ...process.env, TV_MARK: mark } });
+  children.push(c);
+  return c;
+}
+
+afterEach(async () => {
+  for (const c of children.splice(0)) {
+    try {
+      process.kill(-c.pid!, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+    await waitFor(() => !isAlive(c.pid!), `sleep ${c.pid} to die`);
+  }
+});
+
+const newManager = useManager();
+const markOf = (e: { pid: number }) => environValue(e.pid, 'TV_MARK') ?? null;
+
+describe.runIf(process.platform === 'linux')('the shared view of the process table', () => {
+  it('lists /proc once for every scope asked in the same round, and again in the next round', async () => {
+    const view = new TableView(markOf);
+    const forks = forksNow();
+    const a = leader();
+    const b = leader();
+    await waitFor(() => isAlive(b.pid!), 'the sleeps');
+    // Another process on the machine may fork meanwhile (the view then lists again, rightly):
+    // the claim is checked on a round in which nothing did.
+    for (let round = 0; ; round++) {
+      await nextRound();
+      const pidBefore = lastPid();
+      const before = view.listings;
+      view.scope(a.pid!, forks);
+      view.scope(b.pid!, forks);
+      view.scope(a.pid!, forks);
+      if (lastPid() !== pidBefore && round < 50) continue;
+      expect(view.listings - before).toBe(1);
+      await nextRound();
+      view.scope(a.pid!, forks);
+      expect(view.listings - before).toBe(2);
+      break;
+    }
+  });
+
+  it('sees a process created after the listing, in the same round', () => {
+    const view = new TableView(markOf);
+    const forks = forksNow();
+    const a = leader('tree-a');
+    const early = view.scope(a.pid!, forks);
+    expect(early.get(a.pid!)).toBeDefined();
+    const late = leader('tree-a'); // forked after the snapshot was listed, before the round ends
+    const scope = view.scope(a.pid!, forks);
+    expect(scope.get(late.pid!)?.pid).toBe(late.pid);
+    expect(scope.marked('tree-a').map((e) => e.pid)).toEqual(expect.arrayContaining([a.pid, late.pid]));
+    expect(scope.before).toBeGreaterThanOrEqual(early.before);
+  });
+
+  it("sees only pids handed out since the tree's leader, and does not read other trees' leaders", async () => {
+    const view = new TableView(markOf);
+    const forks = forksNow();
+    const a = leader('tree-a');
+    const b = leader('tree-b');
+    await waitFor(() => isAlive(b.pid!), 'the sleeps');
+    view.addLeader(b.pid!);
+    const scopeA = view.scope(a.pid!, forks);
+    expect(scopeA.get(process.pid)).toBeUndefined(); // created before the leader
+    expect(scopeA.inSession(b.pid!)).toEqual([]); // a registered leader is no member of another tree
+    expect(scopeA.marked('tree-b')).toEqual([]);
+    // Its own tree reads it.
+    expect(view.scope(b.pid!, forks).get(b.pid!)?.sid).toBe(b.pid);
+    view.removeLeader(b.pid!);
+    await nextRound();
+    expect(
+      view
+        .scope(a.pid!, forks)
+        .marked('tree-b')
+        .map((e) => e.pid),
+    ).toEqual([b.pid]);
+  });
+
+  it('serves a stopAll of many trees with a few listings, not several per tree', async () => {
+    const pm = newManager();
+    const ps = Array.from({ length: 30 }, () => pm.spawn({ command: 'sleep', args: ['30'] }));
+    await Promise.all(ps.map((p) => p.started));
+    const before = tableListings();
+    await pm.stopAll();
+    for (const p of ps) expect(isAlive(p.pid!)).toBe(false);
+    // Each tree scans before it signals and may confirm after: one listing per tree or more before.
+    expect(tableListings() - before).toBeLessThan(ps.length);
+  });
+});
