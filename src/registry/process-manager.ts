@@ -21,7 +21,7 @@ import { startTicksLowerBound } from '../tree/proc-table.js';
 import { sweepManager } from '../tree/process-tree.js';
 import { AgentAliases } from './agent-aliases.js';
 import { HostGuard } from './host-guard.js';
-import { settleStops } from './stop-many.js';
+import { stopInSlices } from './stop-many.js';
 import { matches, type ListFilter } from './list-filter.js';
 import { Persistence, readHistory, type HistoryQuery } from './persistence.js';
 import { adoptedSpawnOptions, resolveManagerOptions, resolveSpawnOptions, type ParsedSpawnOptions, type ResolvedManagerOptions } from './resolve-options.js';
@@ -260,7 +260,7 @@ export class ProcessManager extends AgentAliases {
 
   #stopMany(list: ManagedProcess[], reason: StopReason, options?: StopOptions): Promise<ProcessExit[]> {
     const opts = parseOptions(StopOptionsSchema, options, 'stop options');
-    return settleStops(list.map((p) => this.#controls.get(p)!.stopFor(reason, opts)));
+    return stopInSlices(list, (p) => this.#controls.get(p)!.stopFor(reason, opts));
   }
 
   #onExit(p: ManagedProcess, exit: ProcessExit): void {

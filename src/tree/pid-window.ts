@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync, readSync } from 'node:fs';
 
 /**
  * Which pids can belong to processes created after a given one, so that a tree scan reads the
@@ -52,14 +52,27 @@ export function forksBeforeSpawn(): number {
   return sample;
 }
 
+// lastPid() runs several times per tree scan and per stop: /proc/loadavg is kept open and read
+// again from offset 0 (the kernel regenerates it on each read), sparing an open and a close per
+// call. libuv opens it close-on-exec, so no child inherits it.
+let loadavgFd: number | undefined;
+const loadavgBuf = Buffer.allocUnsafe(128);
+
 /** The last pid handed out in this pid namespace (from /proc/loadavg), or -1. */
 export function lastPid(): number {
-  try {
-    const text = readFileSync('/proc/loadavg', 'latin1');
-    return Number.parseInt(text.slice(text.lastIndexOf(' ') + 1), 10);
-  } catch {
-    return -1;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      loadavgFd ??= openSync('/proc/loadavg', 'r');
+      const n = readSync(loadavgFd, loadavgBuf, 0, loadavgBuf.length, 0);
+      const text = loadavgBuf.toString('latin1', 0, n).trimEnd();
+      if (!text.includes('/')) throw new Error('not /proc/loadavg'); // the fd was closed and its number reused
+      return Number.parseInt(text.slice(text.lastIndexOf(' ') + 1), 10);
+    } catch {
+      // Closed under us (a host closing fds it does not own), or no /proc: open again once.
+      loadavgFd = undefined;
+    }
   }
+  return -1;
 }
 
 /** Pids handed out from `first` to `last` inclusive, going round at pid_max when last < first. */

@@ -56,10 +56,16 @@ function parseStat(pid: number, text: string): ProcEntry | undefined {
 
 function readStat(pid: number): ProcEntry | undefined {
   let fd: number;
+  // Reading a pid that is gone is routine (every check that a member died ends with one): skip
+  // the stack trace the ENOENT would capture, the larger part of the cost of such a read.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     fd = openSync(`/proc/${pid}/stat`, 'r');
   } catch {
     return undefined;
+  } finally {
+    Error.stackTraceLimit = limit;
   }
   try {
     const n = readSync(fd, statBuf, 0, statBuf.length, 0);

@@ -174,18 +174,21 @@ export class ProcessTree {
    */
   collect(): ProcEntry[] {
     const leader = this.leaderPid;
+    const last = HAS_PROC ? lastPid() : -1;
     // If no pid was handed out since the leader's own, the tree is the leader: no listing needed.
-    if (HAS_PROC && lastPid() === leader && pidWindow(leader, this.#forksBefore)) {
+    if (last === leader && pidWindow(leader, this.#forksBefore)) {
       this.#lastPidAtCollect = leader;
       return this.#keepLive(this.#leaderReaped ? [] : [readProcEntry(leader)]);
     }
-    const scope = sharedTable.scope(leader, this.#forksBefore);
+    const scope = sharedTable.scope(leader, this.#forksBefore, last);
     this.#lastPidAtCollect = scope.before;
     const members = new Map<number, ProcEntry>();
     const add = (e: ProcEntry | undefined) => {
       if (e && e.pid !== process.pid) members.set(e.pid, e);
     };
-    if (!this.#leaderReaped) add(scope.get(leader));
+    // Our own child's leader is read now (the view skips it); the rest is read again below.
+    const leaderNow = !this.#leaderReaped && this.#ownChild ? readProcEntry(leader) : undefined;
+    if (!this.#leaderReaped) add(leaderNow ?? scope.get(leader));
     for (const e of scope.inGroup(leader)) add(e);
     for (const e of scope.inSession(leader)) add(e);
     for (const [pid, ticks] of this.#known) {
@@ -207,7 +210,7 @@ export class ProcessTree {
     if (!HAS_PROC) return this.#keepLive([...members.values()]);
     const fresh: (ProcEntry | undefined)[] = [];
     for (const e of members.values()) {
-      const now = readProcEntry(e.pid);
+      const now = e === leaderNow ? e : readProcEntry(e.pid);
       fresh.push(now && now.startTicks === e.startTicks ? now : undefined);
     }
     return this.#keepLive(fresh);

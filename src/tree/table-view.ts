@@ -72,8 +72,7 @@ class Snapshot {
   }
 
   /** Brings the snapshot up to date with processes created since it was listed; true if it listed /proc again. */
-  refresh(): boolean {
-    const now = lastPid();
+  refresh(now: number): boolean {
     if (now === this.before) return false;
     const since = this.before;
     const old = this.readings;
@@ -171,12 +170,15 @@ export class TableView {
     this.#leaders.delete(pid);
   }
 
-  /** The snapshot as one tree sees it: pids handed out since `leaderPid` (all, when that cannot be proven). */
-  scope(leaderPid: number, forksBefore: number): TreeScope {
+  /**
+   * The snapshot as one tree sees it: pids handed out since `leaderPid` (all, when that cannot be
+   * proven). `lastPidNow`: the caller's reading of lastPid(), taken just before.
+   */
+  scope(leaderPid: number, forksBefore: number, lastPidNow = lastPid()): TreeScope {
     if (!HAS_PROC) return fullScope(readProcTable());
     let snap = this.#current;
     if (!snap || performance.now() - snap.takenAt > MAX_AGE_MS) snap = this.#fresh();
-    else if (snap.refresh()) this.#listings++;
+    else if (snap.refresh(lastPidNow)) this.#listings++;
     const r = snap.readings;
     const w = r && forksBefore >= 0 ? windowFrom({ leaderPid, forksBefore, ...r }) : undefined;
     snap.cover(w);
