@@ -30,10 +30,22 @@ function readForks(text: string): number {
 
 /**
  * A lower bound of the number of forks since boot, for a process about to be spawned: the latest
- * sample, refreshed in the background when stale (no I/O on the caller's path). -1 when unknown.
+ * sample, refreshed in the background when stale (no I/O on the caller's path but the first
+ * time). -1 when unknown.
  */
 export function forksBeforeSpawn(): number {
   const now = performance.now();
+  if (sample < 0 && process.platform === 'linux') {
+    // No sample yet: the first spawns of a host (often a burst of hundreds in one turn) would get
+    // none, and their trees no window for their whole life. One synchronous read, once.
+    try {
+      sample = readForks(readFileSync('/proc/stat', 'utf8'));
+      sampledAt = now;
+    } catch {
+      /* no /proc/stat: no windows */
+    }
+    return sample;
+  }
   if (now - sampledAt > STALE_MS && !refreshing && process.platform === 'linux') {
     refreshing = true;
     readFile('/proc/stat', 'utf8')

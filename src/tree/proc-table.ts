@@ -19,6 +19,8 @@ export interface ProcEntry {
   cpuMs: number;
   /** Resident memory, bytes. */
   rssBytes: number;
+  /** Threads of the process (1 where unknown). */
+  threads: number;
 }
 
 export const HAS_PROC = process.platform === 'linux';
@@ -40,7 +42,7 @@ function parseStat(pid: number, text: string): ProcEntry | undefined {
   const close = text.lastIndexOf(')');
   if (open < 0 || close < 0) return undefined;
   const f = text.slice(close + 2).split(' ', 22);
-  // After the comm: state(0) ppid(1) pgrp(2) session(3) … utime(11) stime(12) … starttime(19) vsize(20) rss(21)
+  // After the comm: state(0) ppid(1) pgrp(2) session(3) … utime(11) stime(12) … num_threads(17) … starttime(19) vsize(20) rss(21)
   return {
     pid,
     ppid: Number(f[1]),
@@ -51,6 +53,7 @@ function parseStat(pid: number, text: string): ProcEntry | undefined {
     comm: text.slice(open + 1, close),
     cpuMs: (Number(f[11]) + Number(f[12])) * TICK_MS,
     rssBytes: Number(f[21]) * PAGE_BYTES,
+    threads: Number(f[17]),
   };
 }
 
@@ -74,6 +77,20 @@ function readStat(pid: number): ProcEntry | undefined {
     return undefined;
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Whether /proc/<pid> names a process rather than one of its threads: /proc lists only processes,
+ * but answers for a thread's id too. A process of one thread is its own leader; otherwise status
+ * says which thread group the id leads.
+ */
+export function isProcessId(e: ProcEntry): boolean {
+  if (e.threads <= 1) return true;
+  try {
+    return readFileSync(`/proc/${e.pid}/status`, 'latin1').includes(`\nTgid:\t${e.pid}\n`);
+  } catch {
+    return false;
   }
 }
 
@@ -124,6 +141,7 @@ function readPsTable(): Map<number, ProcEntry> {
       comm: m[9] ?? '',
       cpuMs: parseCpuTime(m[7]!),
       rssBytes: Number(m[6]) * 1024,
+      threads: 1,
     });
   }
   return table;

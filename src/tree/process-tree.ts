@@ -170,7 +170,7 @@ export class ProcessTree {
 
   /**
    * Live members now, leader included while not reaped. Updates the set of known members. Reads
-   * the shared view of the process table: trees scanned in the same round share one listing.
+   * the shared view of the process table: trees scanned while nothing is created share one listing.
    */
   collect(): ProcEntry[] {
     const leader = this.leaderPid;

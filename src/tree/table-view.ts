@@ -1,26 +1,32 @@
 import { readdirSync } from 'node:fs';
-import { HAS_PROC, readProcEntry, readProcTable, type ProcEntry } from './proc-table.js';
+import { HAS_PROC, isProcessId, readProcEntry, readProcTable, type ProcEntry } from './proc-table.js';
 import { inWindow, lastPid, machineReadings, windowFrom, type MachineReadings, type PidWindow } from './pid-window.js';
 
 /**
- * One view of the process table for every tree of this host process, so that N trees scanned in
- * the same round (a stopAll, N confirmations, N samples) cost one listing of /proc and one read of
- * each process, not N of each.
+ * One view of the process table for every tree of this host process, so that N trees scanned
+ * together (a stopAll, N confirmations, N samples) cost one listing of /proc and one read of each
+ * process, not N of each; and a scan when nothing was created since the last one costs no listing.
  *
- * A snapshot lives for one round of the event loop (until the next check phase, or MAX_AGE_MS).
- * It stays exact for what a tree scan needs, however long it is used in that round:
+ * The snapshot is kept and brought up to date on each use; it stays exact for what a tree scan needs:
  * - a process created since it was listed has a pid after `before`; every use compares `before`
- *   with the last pid handed out (one small read) and reads what is new;
- * - what changes in a process that existed (state, parent, group) can only make a scan find more
- *   members, never fewer (see ProcessTree.collect), and the members found are read again.
+ *   with the last pid handed out (one small read) and, when it moved, lists /proc again and reads
+ *   only the new pids (and forgets the pids no longer listed);
+ * - what changes in a process that existed (state, parent, group, session) can only make a scan
+ *   find more members, never fewer: a process can leave a session, never join another tree's, and
+ *   a child keeps the parent link it had (it was that parent's descendant). The members found are
+ *   read again (see ProcessTree.collect), so they are reported as they are now.
  * It reads only the pids some tree's window needs (pids handed out since that tree's leader), and
  * never the leaders of other trees: an unreaped child of this process is its own session leader,
  * its parent is this process, its marker is its own tree's, so it is a member of no other tree.
+ * When so many pids were handed out since the listing that allocation may have gone round pid_max,
+ * a pid may name someone new without being "after `before`": then everything is read again.
  */
 
-// A round that runs this long (a host busy in one turn) starts a new snapshot, to bound how stale
-// the parent links and states of non-members get.
-const MAX_AGE_MS = 50;
+const RESERVED_PIDS = 300; // as in pid-window: allocation never goes round below this
+// Up to this many new pids are read one by one; more, and /proc is listed again.
+const MAX_READ_NEW = 32;
+// Pids read one by one between listings, at most: a listing forgets the processes that are gone.
+const MAX_UNLISTED = 512;
 
 /** Pids as a cyclic sequence ending at the last one handed out: how far back from it a pid is. */
 function distanceBack(pid: number, r: MachineReadings): number {
@@ -54,7 +60,6 @@ export interface TreeScope {
 const NONE: readonly ProcEntry[] = [];
 
 class Snapshot {
-  readonly takenAt = performance.now();
   readonly entries = new Map<number, ProcEntry>();
   before = -1;
   readings: MachineReadings | undefined;
@@ -63,6 +68,8 @@ class Snapshot {
   /** Read: every listed pid from here to readings.last; 'all': every listed pid; undefined: none yet. */
   coveredFrom: number | 'all' | undefined;
   #index: Index | undefined;
+  /** Pids read one by one since the last listing. */
+  #unlisted = 0;
 
   constructor(
     private readonly skip: ReadonlySet<number>,
@@ -71,20 +78,57 @@ class Snapshot {
     this.#list();
   }
 
-  /** Brings the snapshot up to date with processes created since it was listed; true if it listed /proc again. */
-  refresh(now: number): boolean {
-    if (now === this.before) return false;
+  /**
+   * Brings the snapshot up to date with processes created since it was listed: 'same' (nothing
+   * was), 'listed' (listed again, new pids read), 'stale' (pids may have been reused: start over).
+   */
+  refresh(now: number): 'same' | 'read' | 'listed' | 'stale' {
+    if (now === this.before) return 'same';
     const since = this.before;
     const old = this.readings;
+    if (old && since >= 0 && this.#readNew(since, old)) return 'read';
     this.#list();
     const r = this.readings;
-    if (!old || !r || since < 0) {
-      this.#readAll();
-      return true;
+    if (!old || !r || since < 0 || r.forksNow - old.forksNow + r.tasks + RESERVED_PIDS >= r.pidMax) return 'stale';
+    const listed = new Set(this.names);
+    for (const pid of this.entries.keys()) {
+      if (!listed.has(pid)) {
+        this.entries.delete(pid);
+        this.#index = undefined;
+      }
     }
     // New pids lie after `since`; the ones up to the old `last` may have been missed by the old listing.
     const reach = distanceBack(since, r);
     for (const pid of this.names) if (distanceBack(pid, r) < reach) this.#read(pid);
+    return 'listed';
+  }
+
+  /**
+   * A few pids were handed out since `since`: reads each of them rather than listing /proc (a
+   * listing costs ~0.3 ms with 600 processes, a read of a pid that is gone ~5 µs). False when they
+   * are too many, or too many reads were made without a listing (entries of processes that are
+   * gone are dropped by listings).
+   */
+  #readNew(since: number, old: MachineReadings): boolean {
+    // Read before the pids: every pid up to r.last is read below, so it is the new `before`.
+    const r = machineReadings();
+    if (!r || r.forksNow - old.forksNow + r.tasks + RESERVED_PIDS >= r.pidMax) return false;
+    const count = (((r.last - since) % r.pidMax) + r.pidMax) % r.pidMax;
+    if (count > MAX_READ_NEW || this.#unlisted + count > MAX_UNLISTED) return false;
+    this.#unlisted += count;
+    this.before = r.last;
+    this.readings = r;
+    for (let i = 1; i <= count; i++) {
+      const pid = (since + i) % r.pidMax;
+      if (this.skip.has(pid)) continue;
+      const e = readProcEntry(pid);
+      // /proc answers for a thread's id too; only processes are listed, and only they are wanted.
+      if (e && isProcessId(e)) {
+        this.entries.set(pid, e);
+        if (!this.names.includes(pid)) this.names.push(pid);
+      } else this.entries.delete(pid);
+      this.#index = undefined;
+    }
     return true;
   }
 
@@ -118,6 +162,7 @@ class Snapshot {
   }
 
   #list(): void {
+    this.#unlisted = 0;
     this.before = lastPid();
     this.names = [];
     for (const name of readdirSync('/proc')) {
@@ -125,6 +170,11 @@ class Snapshot {
       if (c >= 48 && c <= 57) this.names.push(Number(name));
     }
     this.readings = machineReadings();
+  }
+
+  /** Reads one pid again, if a listing had it (a leader no longer skipped). */
+  reread(pid: number): void {
+    if (this.names.includes(pid)) this.#read(pid);
   }
 
   #readAll(): void {
@@ -165,9 +215,9 @@ export class TableView {
     this.#leaders.add(pid);
   }
 
-  /** Its exit was reaped: the pid may name anyone from now on. */
+  /** Its exit was reaped: the pid may name anyone from now on (read, should it still be listed). */
   removeLeader(pid: number): void {
-    this.#leaders.delete(pid);
+    if (this.#leaders.delete(pid)) this.#current?.reread(pid);
   }
 
   /**
@@ -177,8 +227,9 @@ export class TableView {
   scope(leaderPid: number, forksBefore: number, lastPidNow = lastPid()): TreeScope {
     if (!HAS_PROC) return fullScope(readProcTable());
     let snap = this.#current;
-    if (!snap || performance.now() - snap.takenAt > MAX_AGE_MS) snap = this.#fresh();
-    else if (snap.refresh(lastPidNow)) this.#listings++;
+    const state = snap ? snap.refresh(lastPidNow) : 'stale';
+    if (state === 'listed') this.#listings++;
+    if (!snap || state === 'stale') snap = this.#fresh();
     const r = snap.readings;
     const w = r && forksBefore >= 0 ? windowFrom({ leaderPid, forksBefore, ...r }) : undefined;
     snap.cover(w);
@@ -201,13 +252,7 @@ export class TableView {
 
   #fresh(): Snapshot {
     this.#listings++;
-    const snap = new Snapshot(this.#leaders, this.#markOf);
-    this.#current = snap;
-    // The next round lists again; until then every tree shares this one.
-    setImmediate(() => {
-      if (this.#current === snap) this.#current = undefined;
-    }).unref();
-    return snap;
+    return (this.#current = new Snapshot(this.#leaders, this.#markOf));
   }
 }
 

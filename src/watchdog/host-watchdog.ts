@@ -4,6 +4,9 @@ import { PERSIST_ENV } from '../tree/process-tree.js';
 import { shieldStdio } from '../internal/inheritable-fds.js';
 import { reaperMain, WATCH_SCRIPT } from './watchdog-program.js';
 
+// Below this many ended leaders the watchdog's list is not worth replacing.
+const MIN_STALE = 64;
+
 /**
  * The host's side of the watchdog: starts it on the first guarded process, tells it which
  * leaders to guard, and starts a new one (with the current list) if it ever dies. The pipe and
@@ -14,7 +17,11 @@ import { reaperMain, WATCH_SCRIPT } from './watchdog-program.js';
 export class HostWatchdog {
   readonly #managerId: string;
   readonly #notBeforeTicks: number;
-  readonly #guarded = new Map<number, number>(); // pid → start ticks
+  readonly #guarded = new Map<number, number>(); // pid → start ticks, as announced
+  readonly #pending = new Set<number>(); // to announce at the end of the turn
+  #stale = 0; // ended leaders still on the watchdog's list
+  #replace = false;
+  #flushing = false;
   #child: ChildProcess | undefined;
   #closed = false;
 
@@ -32,18 +39,28 @@ export class HostWatchdog {
     return this.#child?.pid;
   }
 
+  /**
+   * Announces a leader. The announcements of one turn go out as one line once the turn's work is
+   * done, with the start ticks read then: a burst of spawns costs one pipe write, and no /proc read
+   * on the spawn path. The watchdog is started now, so a host killed before the line goes out is
+   * still watched (its reaper also finds every leader by the manager marker in its environment).
+   */
   guard(pid: number): void {
     if (this.#closed || !HAS_PROC) return;
-    // The start time tells the reaper whether the pid still names this process.
-    const start = readProcEntry(pid)?.startTicks;
-    if (start === undefined) return; // gone already
-    this.#guarded.set(pid, start);
-    this.#send(`+ ${pid} ${start}`);
+    if (!this.#child) this.#start();
+    this.#pending.add(pid);
+    this.#flushSoon();
   }
 
   release(pid: number): void {
+    if (this.#pending.delete(pid)) return;
     if (!this.#guarded.delete(pid)) return;
-    this.#send(`- ${pid}`);
+    // The watchdog's list keeps ended leaders (harmless: told apart by start ticks) until they are
+    // as many as the live ones; then it is replaced whole.
+    if (++this.#stale > Math.max(MIN_STALE, this.#guarded.size)) {
+      this.#replace = true;
+      this.#flushSoon();
+    }
   }
 
   /** The manager shut down cleanly: the watchdog exits without killing anything. */
@@ -54,6 +71,39 @@ export class HostWatchdog {
     this.#child = undefined;
     if (!child) return;
     child.stdin?.end('bye\n');
+  }
+
+  #flushSoon(): void {
+    if (this.#flushing) return;
+    this.#flushing = true;
+    queueMicrotask(() => this.#flush());
+  }
+
+  #flush(): void {
+    this.#flushing = false;
+    if (this.#closed) return;
+    const added: string[] = [];
+    for (const pid of this.#pending) {
+      // The start time tells the reaper whether the pid still names this process.
+      const start = readProcEntry(pid)?.startTicks;
+      if (start === undefined) continue; // gone already
+      this.#guarded.set(pid, start);
+      added.push(`${pid}:${start}`);
+    }
+    this.#pending.clear();
+    if (this.#replace) {
+      this.#replace = false;
+      this.#stale = 0;
+      this.#send(`= ${this.#list()}`);
+    } else if (added.length > 0) {
+      this.#send(`+ ${added.join(' ')}`);
+    }
+  }
+
+  #list(): string {
+    const out: string[] = [];
+    for (const [pid, start] of this.#guarded) out.push(`${pid}:${start}`);
+    return out.join(' ');
   }
 
   #send(line: string): void {
@@ -84,8 +134,8 @@ export class HostWatchdog {
       if (this.#child !== child || this.#closed) return;
       this.#child = undefined;
       if (this.#guarded.size > 0) {
-        const replacement = this.#start();
-        for (const [pid, start] of this.#guarded) replacement.stdin?.write(`+ ${pid} ${start}\n`);
+        this.#stale = 0;
+        this.#start().stdin?.write(`= ${this.#list()}\n`);
       }
     });
     this.#child = child;

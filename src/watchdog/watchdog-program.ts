@@ -2,7 +2,10 @@
  * The watchdog, in two stages, so that the process waiting for the host costs about a megabyte:
  *
  * 1. WATCH_SCRIPT, a POSIX shell loop, holds the read end of a pipe whose write end only the host
- *    holds, and keeps the list of leaders the host announces (`+ <pid> <start ticks>`, `- <pid>`).
+ *    holds, and keeps the list of leaders the host announces: `+ <pid>:<ticks> …` adds the leaders
+ *    spawned in one turn of the host's event loop, `= <pid>:<ticks> …` replaces the list (the host
+ *    sends it once releases add up to the list's size, so the shell does O(1) work per process:
+ *    a release per pid would rewrite the list each time, O(N²) for N exits, on the host's CPUs).
  *    When the host dies, by any means (SIGKILL and the OOM killer included), the kernel closes
  *    that end, `read` sees end-of-file, and the shell execs Node with the reaper. A `bye` line (the
  *    manager shut down) makes it exit without killing anything.
@@ -13,10 +16,10 @@ export const WATCH_SCRIPT = [
   "trap '' HUP INT TERM PIPE",
   'node=$1; program=$2; manager=$3; ticks=$4; keep=$5',
   'leaders=""',
-  'while read -r op pid start; do',
+  'while read -r op rest; do',
   '  case "$op" in',
-  '    +) leaders="$leaders $pid:$start" ;;',
-  '    -) kept=""; for e in $leaders; do [ "${e%%:*}" = "$pid" ] || kept="$kept $e"; done; leaders=$kept ;;',
+  '    +) leaders="$leaders $rest" ;;',
+  '    =) leaders=$rest ;;',
   '    bye) exit 0 ;;',
   '  esac',
   'done',
@@ -28,7 +31,8 @@ export const WATCH_SCRIPT = [
  * The reaper's program. It runs as `node -e` in a process of its own, so the function must be
  * self-contained: it uses only its parameters and globals, never a module-level import (its text
  * is all that reaches the other process, and the bundler rewrites imports and `require`).
- * `leaderArgs` are `<pid>:<start ticks>` of the leaders the host guarded.
+ * `leaderArgs` are `<pid>:<start ticks>` of the leaders the host guarded; some may have ended since
+ * (a pid that names another process now is told by its start ticks).
  */
 export function reaperMain(fs: typeof import('node:fs'), managerId: string, notBeforeTicks: number, persistEnv: string, leaderArgs: string[]): void {
   type Entry = { ppid: number; pgid: number; start: number; state: string };

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lastPid } from '../../src/tree/pid-window.js';
-import { environValue } from '../../src/tree/proc-table.js';
+import { environValue, isProcessId, readProcEntry } from '../../src/tree/proc-table.js';
 import { tableListings } from '../../src/tree/process-tree.js';
 import { TableView } from '../../src/tree/table-view.js';
 import { isAlive, waitFor } from '../helpers/proc.js';
@@ -34,28 +34,54 @@ const newManager = useManager();
 const markOf = (e: { pid: number }) => environValue(e.pid, 'TV_MARK') ?? null;
 
 describe.runIf(process.platform === 'linux')('the shared view of the process table', () => {
-  it('lists /proc once for every scope asked in the same round, and again in the next round', async () => {
+  it('lists /proc once while nothing is created, and again (for the new pids) when something is', async () => {
     const view = new TableView(markOf);
     const forks = forksNow();
     const a = leader();
     const b = leader();
     await waitFor(() => isAlive(b.pid!), 'the sleeps');
     // Another process on the machine may fork meanwhile (the view then lists again, rightly):
-    // the claim is checked on a round in which nothing did.
-    for (let round = 0; ; round++) {
+    // the claim is checked on a turn in which nothing did.
+    for (let turn = 0; ; turn++) {
       await nextRound();
       const pidBefore = lastPid();
       const before = view.listings;
       view.scope(a.pid!, forks);
       view.scope(b.pid!, forks);
+      await nextRound(); // a later round of the event loop: still no listing if nothing was created
       view.scope(a.pid!, forks);
-      if (lastPid() !== pidBefore && round < 50) continue;
-      expect(view.listings - before).toBe(1);
-      await nextRound();
-      view.scope(a.pid!, forks);
-      expect(view.listings - before).toBe(2);
+      if (lastPid() !== pidBefore && turn < 50) continue;
+      expect(view.listings - before).toBeLessThanOrEqual(1); // one if something forked before this turn
+      // A few new pids are read one by one, with no listing; many, and /proc is listed again.
+      const listed = view.listings;
+      const c = leader('tree-a');
+      const scope = view.scope(a.pid!, forks);
+      expect(scope.get(c.pid!)?.pid).toBe(c.pid);
+      expect(scope.marked('tree-a').map((e) => e.pid)).toContain(c.pid);
+      const many = Array.from({ length: 40 }, () => leader('tree-a'));
+      const wide = view.scope(a.pid!, forks);
+      expect(view.listings).toBeGreaterThan(listed);
+      for (const m of many) expect(wide.get(m.pid!)?.pid).toBe(m.pid);
       break;
     }
+  });
+
+  it('forgets a process that is gone at the next listing of /proc', async () => {
+    const view = new TableView(markOf);
+    const forks = forksNow();
+    const a = leader('tree-a');
+    const gone = leader('tree-a');
+    await waitFor(() => view.scope(a.pid!, forks).marked('tree-a').length === 2, 'both sleeps seen');
+    gone.kill('SIGKILL');
+    await new Promise((r) => gone.once('exit', r)); // reaped: no longer listed
+    for (let i = 0; i < 40; i++) leader(); // more new pids than are read one by one: a listing
+    expect(view.scope(a.pid!, forks).get(gone.pid!)).toBeUndefined();
+    expect(
+      view
+        .scope(a.pid!, forks)
+        .marked('tree-a')
+        .map((e) => e.pid),
+    ).toEqual([a.pid]);
   });
 
   it('sees a process created after the listing, in the same round', () => {
@@ -103,5 +129,16 @@ describe.runIf(process.platform === 'linux')('the shared view of the process tab
     for (const p of ps) expect(isAlive(p.pid!)).toBe(false);
     // Each tree scans before it signals and may confirm after: one listing per tree or more before.
     expect(tableListings() - before).toBeLessThan(ps.length);
+  });
+
+  it('tells a process from a thread, which /proc answers for without listing it', () => {
+    const tid = readdirSync(`/proc/${process.pid}/task`)
+      .map(Number)
+      .find((t) => t !== process.pid)!;
+    expect(tid).toBeDefined(); // Node runs worker threads
+    const thread = readProcEntry(tid)!;
+    expect(thread.pid).toBe(tid);
+    expect(isProcessId(thread)).toBe(false);
+    expect(isProcessId(readProcEntry(process.pid)!)).toBe(true);
   });
 });

@@ -33,6 +33,16 @@ describe('host death', () => {
     await waitFor(() => !isAlive(pids.watchdog!), 'the replacement watchdog to exit');
   });
 
+  it('after many leaders ended (its list replaced whole), the watchdog still knows every live leader', async () => {
+    const { host, ready: pids } = await startHost<Record<string, number>>('host-killed.mjs', 'churn');
+    // `grouped` carries no marker and its parent is gone: only its leader's group names it.
+    const members = ['leader', 'stubborn', 'escaped', 'scrubbed', 'shell', 'term', 'grouped'].map((k) => pids[k]!);
+    expect(members.every(isAlive)).toBe(true);
+    host.kill('SIGKILL');
+    await waitFor(() => members.every((pid) => !isAlive(pid)), 'every member to be gone');
+    await waitFor(() => !isAlive(pids.watchdog!), 'the watchdog to exit');
+  });
+
   it('shutdown() dismisses the watchdog without killing anything of the host', async () => {
     const pm = newManager();
     const p = pm.spawn({ command: 'sleep', args: ['60'] });
