@@ -33,17 +33,44 @@ function distanceBack(pid: number, r: MachineReadings): number {
   return (((r.last - pid) % r.pidMax) + r.pidMax) % r.pidMax;
 }
 
-interface Index {
-  children: Map<number, ProcEntry[]>;
-  group: Map<number, ProcEntry[]>;
-  session: Map<number, ProcEntry[]>;
-  marked: Map<string, ProcEntry[]>;
+type Bucket<K> = Map<K, Map<number, ProcEntry>>;
+
+/** Entries by parent, group, session and tree marker, kept up to date entry by entry. */
+class Index {
+  readonly children: Bucket<number> = new Map();
+  readonly group: Bucket<number> = new Map();
+  readonly session: Bucket<number> = new Map();
+  readonly marked: Bucket<string> = new Map();
+  readonly #marks = new Map<number, string>();
+
+  constructor(private readonly markOf: (e: ProcEntry) => string | null) {}
+
+  add(e: ProcEntry): void {
+    put(this.children, e.ppid, e);
+    put(this.group, e.pgid, e);
+    put(this.session, e.sid, e);
+    if (e.ppid === 2 || e.pid <= 2 || e.pid === process.pid) return; // kernel threads, this process
+    const mark = this.markOf(e);
+    if (mark === null) return;
+    put(this.marked, mark, e);
+    this.#marks.set(e.pid, mark);
+  }
+
+  remove(e: ProcEntry): void {
+    this.children.get(e.ppid)?.delete(e.pid);
+    this.group.get(e.pgid)?.delete(e.pid);
+    this.session.get(e.sid)?.delete(e.pid);
+    const mark = this.#marks.get(e.pid);
+    if (mark === undefined) return;
+    this.marked.get(mark)?.delete(e.pid);
+    this.#marks.delete(e.pid);
+  }
 }
 
-function push<K>(m: Map<K, ProcEntry[]>, k: K, e: ProcEntry): void {
-  const list = m.get(k);
-  if (list) list.push(e);
-  else m.set(k, [e]);
+function put<K>(m: Bucket<K>, k: K, e: ProcEntry): void {
+  const bucket = m.get(k);
+  if (bucket) bucket.set(e.pid, e);
+  else m.set(k, new Map([[e.pid, e]]));
 }
 
 /** What one tree sees of a snapshot: only pids in its window. */
@@ -67,14 +94,15 @@ class Snapshot {
   names: number[] = [];
   /** Read: every listed pid from here to readings.last; 'all': every listed pid; undefined: none yet. */
   coveredFrom: number | 'all' | undefined;
-  #index: Index | undefined;
+  readonly index: Index;
   /** Pids read one by one since the last listing. */
   #unlisted = 0;
 
   constructor(
     private readonly skip: ReadonlySet<number>,
-    private readonly markOf: (e: ProcEntry) => string | null,
+    markOf: (e: ProcEntry) => string | null,
   ) {
+    this.index = new Index(markOf);
     this.#list();
   }
 
@@ -91,12 +119,7 @@ class Snapshot {
     const r = this.readings;
     if (!old || !r || since < 0 || r.forksNow - old.forksNow + r.tasks + RESERVED_PIDS >= r.pidMax) return 'stale';
     const listed = new Set(this.names);
-    for (const pid of this.entries.keys()) {
-      if (!listed.has(pid)) {
-        this.entries.delete(pid);
-        this.#index = undefined;
-      }
-    }
+    for (const pid of this.entries.keys()) if (!listed.has(pid)) this.#set(pid, undefined);
     // New pids lie after `since`; the ones up to the old `last` may have been missed by the old listing.
     const reach = distanceBack(since, r);
     for (const pid of this.names) if (distanceBack(pid, r) < reach) this.#read(pid);
@@ -124,10 +147,9 @@ class Snapshot {
       const e = readProcEntry(pid);
       // /proc answers for a thread's id too; only processes are listed, and only they are wanted.
       if (e && isProcessId(e)) {
-        this.entries.set(pid, e);
+        this.#set(pid, e);
         if (!this.names.includes(pid)) this.names.push(pid);
-      } else this.entries.delete(pid);
-      this.#index = undefined;
+      } else this.#set(pid, undefined);
     }
     return true;
   }
@@ -145,20 +167,6 @@ class Snapshot {
       if (d <= want && d > have) this.#read(pid);
     }
     this.coveredFrom = w.first;
-  }
-
-  get index(): Index {
-    if (this.#index) return this.#index;
-    const ix: Index = { children: new Map(), group: new Map(), session: new Map(), marked: new Map() };
-    for (const e of this.entries.values()) {
-      push(ix.children, e.ppid, e);
-      push(ix.group, e.pgid, e);
-      push(ix.session, e.sid, e);
-      if (e.ppid === 2 || e.pid <= 2 || e.pid === process.pid) continue; // kernel threads, this process
-      const mark = this.markOf(e);
-      if (mark !== null) push(ix.marked, mark, e);
-    }
-    return (this.#index = ix);
   }
 
   #list(): void {
@@ -183,11 +191,18 @@ class Snapshot {
   }
 
   #read(pid: number): void {
-    if (this.skip.has(pid)) return;
-    const e = readProcEntry(pid);
-    if (e) this.entries.set(pid, e);
-    else this.entries.delete(pid);
-    this.#index = undefined;
+    if (!this.skip.has(pid)) this.#set(pid, readProcEntry(pid));
+  }
+
+  #set(pid: number, e: ProcEntry | undefined): void {
+    const old = this.entries.get(pid);
+    if (old) this.index.remove(old);
+    if (!e) {
+      this.entries.delete(pid);
+      return;
+    }
+    this.entries.set(pid, e);
+    this.index.add(e);
   }
 }
 
@@ -234,7 +249,12 @@ export class TableView {
     const w = r && forksBefore >= 0 ? windowFrom({ leaderPid, forksBefore, ...r }) : undefined;
     snap.cover(w);
     const ix = snap.index;
-    const admit = (list: readonly ProcEntry[] | undefined) => (!list ? NONE : w ? list.filter((e) => inWindow(w, e.pid)) : list);
+    const admit = (bucket: Map<number, ProcEntry> | undefined): readonly ProcEntry[] => {
+      if (!bucket || bucket.size === 0) return NONE;
+      const out: ProcEntry[] = [];
+      for (const e of bucket.values()) if (!w || inWindow(w, e.pid)) out.push(e);
+      return out;
+    };
     const leaders = this.#leaders;
     return {
       before: snap.before,
@@ -256,25 +276,17 @@ export class TableView {
   }
 }
 
-/** A scope over a whole table read for one tree (no /proc: one `ps` run). */
+/** A scope over a whole table read for one tree (no /proc: one `ps` run, no environments to read). */
 function fullScope(table: Map<number, ProcEntry>): TreeScope {
-  const by = (key: (e: ProcEntry) => number | string | null) => {
-    const m = new Map<number | string, ProcEntry[]>();
-    for (const e of table.values()) {
-      const k = key(e);
-      if (k !== null) push(m, k, e);
-    }
-    return m;
-  };
-  const children = by((e) => e.ppid);
-  const group = by((e) => e.pgid);
-  const session = by((e) => e.sid);
+  const ix = new Index(() => null);
+  for (const e of table.values()) ix.add(e);
+  const all = (bucket: Map<number, ProcEntry> | undefined): readonly ProcEntry[] => (bucket ? [...bucket.values()] : NONE);
   return {
     before: -1,
     get: (pid) => table.get(pid),
-    children: (pid) => children.get(pid) ?? NONE,
-    inGroup: (pgid) => group.get(pgid) ?? NONE,
-    inSession: (sid) => session.get(sid) ?? NONE,
-    marked: () => NONE, // no environments to read without /proc
+    children: (pid) => all(ix.children.get(pid)),
+    inGroup: (pgid) => all(ix.group.get(pgid)),
+    inSession: (sid) => all(ix.session.get(sid)),
+    marked: () => NONE,
   };
 }
