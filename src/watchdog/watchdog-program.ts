@@ -14,6 +14,10 @@
 export const WATCH_SCRIPT = [
   // A closed terminal or a Ctrl-C aimed at the host's group must not end the watchdog first.
   "trap '' HUP INT TERM PIPE",
+  // SCHED_BATCH: same CPU share, but a wake-up (each announcement the host writes) does not preempt
+  // the host on its CPU; otherwise every spawn waits for the shell to parse its line. Where chrt is
+  // missing the watchdog runs as it is.
+  'command -v chrt >/dev/null 2>&1 && chrt -b -p 0 $$ >/dev/null 2>&1',
   'node=$1; program=$2; manager=$3; ticks=$4; keep=$5',
   'leaders=""',
   'while read -r op rest; do',
