@@ -1,5 +1,6 @@
 import { guarded } from '../internal/guarded.js';
 import type { ProcessTree } from '../tree/process-tree.js';
+import { everyInterval } from './sample-clock.js';
 import { TreeMetrics, type ProcessMetrics } from './tree-metrics.js';
 
 // One sample in this many re-collects the tree with a full scan instead of a walk.
@@ -40,7 +41,7 @@ export interface MonitorEvents {
  */
 export class ProcessMonitor {
   readonly #metrics = new TreeMetrics();
-  #timer: NodeJS.Timeout | undefined;
+  #stopSampling: (() => void) | undefined;
   #latest: ProcessMetrics | undefined;
   /** Monotonic time since which the CPU limit has been exceeded without a break. */
   #cpuHighSince: number | undefined;
@@ -59,22 +60,20 @@ export class ProcessMonitor {
   }
 
   start(): void {
-    if (this.settings.intervalMs === undefined || this.#timer) return;
+    if (this.settings.intervalMs === undefined || this.#stopSampling) return;
     this.sample();
-    this.#timer = setInterval(
+    this.#stopSampling = everyInterval(
+      this.settings.intervalMs,
       guarded(
         () => this.sample(),
         (err) => this.on.failed(err),
       ),
-      this.settings.intervalMs,
     );
-    // Sampling never keeps a host alive: the child's own handles do that while it runs.
-    this.#timer.unref();
   }
 
   stop(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+    this.#stopSampling?.();
+    this.#stopSampling = undefined;
   }
 
   sample(): ProcessMetrics {

@@ -408,11 +408,13 @@ describe('tmux backend', () => {
     const h = await adoptTmuxSession(session, SOCKET, r.on);
     expect(h).toBeDefined();
     handles.push(h!);
-    expect(
+    // The pane's process is forked by the tmux server and then execs the command: until it has, ps
+    // names it "tmux: server".
+    const comm = () =>
       execFileSync('ps', ['-o', 'comm=', '-p', String(h!.pid)])
         .toString()
-        .trim(),
-    ).toBe('sleep');
+        .trim();
+    await waitFor(() => comm() === 'sleep', 'the pane to exec sleep');
     process.kill(h!.pid!, 'SIGTERM');
     expect(await r.exited).toEqual({ code: null, signal: 'SIGTERM' });
     await r.outputClosed;
