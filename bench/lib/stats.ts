@@ -67,3 +67,12 @@ export async function rotate(reps: number, fns: readonly (() => Promise<number>)
   }
   return out;
 }
+
+/**
+ * The worst round of each side: the largest sample where lower is better (times), the smallest
+ * where higher is better (rates). A stall the median hides shows up here.
+ */
+export function worstOf(s: Paired, better: 'lower' | 'higher' = 'lower'): { raw: number; procward: number } {
+  const pick = better === 'lower' ? Math.max : Math.min;
+  return { raw: pick(...s.raw), procward: pick(...s.procward) };
+}
