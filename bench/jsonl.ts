@@ -18,7 +18,7 @@ import { JsonLinesParser } from '../src/entries/parsers.js';
 import { CHUNK_SEED, INPUT_BYTES, INPUT_SEED, claudeStream, chunk, describeInput, expected, prefix, randomChunks, tokensOf, verify, PlainSplitter, type Expected } from './lib/jsonl-input.js';
 import { runWorker } from './lib/worker.js';
 import { row, type Row } from './lib/report.js';
-import { median, rotate, round } from './lib/stats.js';
+import { median, rotate, round, worstOf } from './lib/stats.js';
 
 const MB = 1e6;
 const KiB = 1024;
@@ -168,6 +168,7 @@ export async function benchJsonl(): Promise<Row[]> {
       compare: 'ratio',
       target: 'ratio >= 0.9',
       pass: median(tPw) / median(tBase) >= 0.9,
+      worst: worstOf({ raw: tBase, procward: tPw }, 'higher'),
       detail: {
         input: { ...describeInput(input), chunks: random.length, chunkBytes: '1 B - 64 KiB uniform', seed: INPUT_SEED, chunkSeed: CHUNK_SEED, generateMs: Math.round(genMs) },
         verified: all,
@@ -182,6 +183,7 @@ export async function benchJsonl(): Promise<Row[]> {
       compare: 'ratio',
       target: '-',
       pass: null,
+      worst: worstOf({ raw: tRl, procward: tPw }, 'higher'),
       detail: samples(tRl, tPw),
     }),
     ...fixed.map((f, i) => {
@@ -194,6 +196,7 @@ export async function benchJsonl(): Promise<Row[]> {
         compare: 'ratio',
         target: '0.9 <= ratio <= 1.1',
         pass: x / pwRandom >= 0.9 && x / pwRandom <= 1.1,
+        worst: worstOf({ raw: csRandom, procward: csFixed[i]! }, 'higher'),
         detail: { chunks: f.chunks.length, ...samples(csRandom, csFixed[i]!) },
       });
     }),
@@ -205,6 +208,7 @@ export async function benchJsonl(): Promise<Row[]> {
       compare: 'ratio',
       target: '-',
       pass: null,
+      worst: worstOf({ raw: tHeadRandom, procward: tTinyPw }, 'higher'),
       detail: {
         chunks: tinyChunks,
         lines: head.lines,
@@ -222,6 +226,7 @@ export async function benchJsonl(): Promise<Row[]> {
       compare: 'diff',
       target: `procward <= ${MEMORY_BUDGET_MIB} MiB`,
       pass: median(memPw) <= MEMORY_BUDGET_MIB,
+      worst: worstOf({ raw: memRaw, procward: memPw }, 'lower'),
       detail: {
         measure: 'max over every value event and write of heapUsed + external, minus the same after gc() with the input allocated',
         ...samples(memRaw, memPw),
@@ -237,6 +242,8 @@ export async function benchJsonl(): Promise<Row[]> {
       compare: 'diff',
       target: '-',
       pass: null,
+      // No warmup round in (c): the worker records are exactly the measured rounds.
+      worst: worstOf({ raw: workers.raw.map(rssGrowth), procward: workers.procward.map(rssGrowth) }, 'lower'),
       detail: {
         measure: workers.procward[0]?.hwmReset ? 'VmHWM after clear_refs reset, minus rss before' : 'VmHWM (not reset: includes generating the input), minus rss before',
         ...samples(workers.raw.map(rssGrowth), workers.procward.map(rssGrowth)),

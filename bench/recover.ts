@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProcessManager } from '../src/index.js';
 import { row, type Row } from './lib/report.js';
-import { alternate, median, round } from './lib/stats.js';
+import { alternate, median, round, worstOf } from './lib/stats.js';
 
 const SIZES = [10_000, 20_000];
 const REPS = 7;
@@ -92,8 +92,10 @@ async function measure(n: number): Promise<Row[]> {
     const rawMs = median(rounds.raw);
     const pwMs = median(rounds.procward);
     const ratios = rounds.procward.map((p, i) => p / rounds.raw[i]!);
-    const worst = ratios.indexOf(Math.max(...ratios));
     const label = `${n.toLocaleString('en-US').replace(',', ' ')} entries`;
+    // alternate()'s warm-up round pushed a block too: only the measured rounds count.
+    const measured = blocks.slice(1);
+    const rounded = (w: { raw: number; procward: number }) => ({ raw: round(w.raw, 1), procward: round(w.procward, 1) });
     const rows = [
       row({
         figure: `recover() of ${label} (${(text.length / 1e6).toFixed(1)} MB) vs readFileSync + JSON.parse of it`,
@@ -103,16 +105,8 @@ async function measure(n: number): Promise<Row[]> {
         compare: 'ratio',
         target: '≤ 15x',
         pass: pwMs <= 15 * rawMs,
+        worst: rounded(worstOf(rounds, 'lower')),
         detail: { rawSamples: rounds.raw.map((x) => round(x, 1)), procwardSamples: rounds.procward.map((x) => round(x, 1)), ratios: ratios.map((x) => round(x, 2)) },
-      }),
-      row({
-        figure: `  same, worst round`,
-        unit: 'ms',
-        raw: round(rounds.raw[worst]!, 1),
-        procward: round(rounds.procward[worst]!, 1),
-        compare: 'ratio',
-        target: 'info',
-        pass: null,
       }),
     ];
     if (n === SIZES.at(-1)) {
@@ -121,11 +115,12 @@ async function measure(n: number): Promise<Row[]> {
           figure: `  longest event-loop block during that recover() vs the JSON.parse`,
           unit: 'ms',
           raw: round(rawMs, 1),
-          procward: round(median(blocks), 1),
+          procward: round(median(measured), 1),
           compare: 'ratio',
           target: 'info',
           pass: null,
-          detail: { blocks: blocks.map((x) => round(x, 1)) },
+          worst: rounded(worstOf({ raw: rounds.raw, procward: measured }, 'lower')),
+          detail: { blocks: measured.map((x) => round(x, 1)) },
         }),
       );
     }

@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { formatTable, type Row } from './lib/report.js';
 
-const NAMES = ['throughput', 'spawn-rate', 'escalation', 'memory', 'event-loop', 'pty', 'jsonl', 'metrics', 'recover'];
+const NAMES = ['throughput', 'spawn-rate', 'escalation', 'memory', 'event-loop', 'pty', 'jsonl', 'metrics', 'recover', 'scale'];
 const SECTION = fileURLToPath(new URL('./section.ts', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
 

@@ -6,7 +6,7 @@
 import { ProcessManager } from '../src/index.js';
 import { closed, rawSpawn } from './lib/children.js';
 import { row, type Row } from './lib/report.js';
-import { alternate, median, round } from './lib/stats.js';
+import { alternate, median, round, worstOf, type Paired } from './lib/stats.js';
 
 const SEQUENTIAL = 200;
 const PARALLEL = 400;
@@ -67,7 +67,7 @@ export async function benchSpawnRate(): Promise<Row[]> {
       () => pool(PARALLEL, IN_FLIGHT, rawOne),
       () => queued(limited, PARALLEL),
     );
-    const mk = (figure: string, s: { raw: number[]; procward: number[] }) =>
+    const mk = (figure: string, s: Paired) =>
       row({
         figure,
         unit: 'spawn/s',
@@ -76,6 +76,7 @@ export async function benchSpawnRate(): Promise<Row[]> {
         compare: 'ratio',
         target: 'ratio >= 0.9',
         pass: median(s.procward) / median(s.raw) >= 0.9,
+        worst: worstOf(s, 'higher'),
         detail: { samplesRaw: s.raw.map((x) => round(x, 1)), samplesProcward: s.procward.map((x) => round(x, 1)) },
       });
     return [mk(`2a spawn /bin/true sequential x${SEQUENTIAL}`, seq), mk(`2b spawn /bin/true ${IN_FLIGHT} in flight x${PARALLEL}`, par), mk(`2c same, maxConcurrent:${IN_FLIGHT} queue`, q)];

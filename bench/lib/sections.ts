@@ -6,6 +6,7 @@ import { benchMemory } from '../memory.js';
 import { benchMetrics } from '../metrics.js';
 import { benchPty } from '../pty.js';
 import { benchRecover } from '../recover.js';
+import { benchScale } from '../scale.js';
 import { benchSpawnRate } from '../spawn-rate.js';
 import { benchThroughput } from '../throughput.js';
 import type { Row } from './report.js';
@@ -20,4 +21,5 @@ export const SECTIONS: Record<string, () => Promise<Row[]>> = {
   jsonl: benchJsonl,
   metrics: benchMetrics,
   recover: benchRecover,
+  scale: benchScale,
 };

@@ -1,0 +1,34 @@
+/**
+ * How long the host's event loop was held during a measured stretch: a chain of 1 ms timers
+ * records the gap between consecutive turns that ran it, from the moment the probe starts (so a
+ * synchronous block right after it counts too: monitorEventLoopDelay drops its first interval).
+ * A gap of g ms is a block of about g − 1. Raw and procward runs are probed alike, so the probe's
+ * own cost cancels.
+ */
+import { percentile } from './stats.js';
+
+export interface LoopBlock {
+  /** Longest block, ms. */
+  max: number;
+  /** 99th percentile of the blocks, ms. */
+  p99: number;
+}
+
+export function probeLoop(): () => LoopBlock {
+  const blocks: number[] = [];
+  let last = performance.now();
+  const mark = () => {
+    const now = performance.now();
+    blocks.push(Math.max(0, now - last - 1));
+    last = now;
+  };
+  let timer = setTimeout(function tick() {
+    mark();
+    timer = setTimeout(tick, 1);
+  }, 1);
+  return () => {
+    clearTimeout(timer);
+    mark();
+    return { max: Math.max(...blocks), p99: percentile(blocks, 99) };
+  };
+}
