@@ -77,12 +77,14 @@ export async function stopOne(n: number, reps: number): Promise<StopOne> {
   }
   // N−1 siblings; each round adds one and stops it (the newest), then adds one and stops the
   // oldest left, so N processes are live at every stop.
-  const { pm, ps } = await pwFleet(n - 1);
+  const { pm, ps: live } = await pwFleet(n - 1);
   try {
     for (let i = 0; i <= reps; i++) {
       const newest = await stopTimed(pm.spawn(SLEEP));
-      await pm.spawn(SLEEP).started;
-      const oldest = await stopTimed(ps[i]!);
+      const replacement = pm.spawn(SLEEP);
+      await replacement.started;
+      live.push(replacement);
+      const oldest = await stopTimed(live.shift()!);
       if (i === 0) continue; // warm-up
       out.newest.push(newest);
       out.oldest.push(oldest);
