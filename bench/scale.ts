@@ -223,7 +223,6 @@ async function spawnRows(): Promise<Row[]> {
     0,
   );
   const of = (side: 'raw' | 'procward', k: 'max' | 'busy') => burst[side].map((b) => b[k]);
-  const worstBusy = maxOf(of('procward', 'busy'));
   return [
     row({
       figure: `10d time until ${RUNNING_N} sleeps are all running`,
@@ -241,19 +240,21 @@ async function spawnRows(): Promise<Row[]> {
       raw: round(median(of('raw', 'max')), 1),
       procward: round(median(of('procward', 'max')), 1),
       compare: 'diff',
-      target: 'info: includes preemption',
-      pass: null,
+      target: 'worst procward <= 100 ms',
+      pass: maxOf(of('procward', 'max')) <= 100,
       worst: { raw: round(maxOf(of('raw', 'max')), 1), procward: round(maxOf(of('procward', 'max')), 1) },
     }),
     row({
-      figure: `  same bursts, longest stretch of the host's own CPU work`,
+      figure: `  same bursts, the host's CPU time in its busiest gap`,
       unit: 'ms',
       raw: round(median(of('raw', 'busy')), 1),
       procward: round(median(of('procward', 'busy')), 1),
       compare: 'diff',
-      target: 'worst procward <= 100 ms',
-      pass: worstBusy <= 100,
-      worst: { raw: round(maxOf(of('raw', 'busy')), 1), procward: round(worstBusy, 1) },
+      // A spawn() blocks until its child has exec'd: on 2 cores shared with 50 starting Node
+      // children that wait is long and mostly not the host's CPU (raw's loop too).
+      target: 'info',
+      pass: null,
+      worst: { raw: round(maxOf(of('raw', 'busy')), 1), procward: round(maxOf(of('procward', 'busy')), 1) },
     }),
   ];
 }
