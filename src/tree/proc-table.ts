@@ -201,15 +201,25 @@ function hasEntry(env: Buffer, needle: Buffer): boolean {
  * process, not readable).
  */
 export function environValue(pid: number, name: string): string | undefined {
+  return environEntry(pid, name) ?? undefined;
+}
+
+/**
+ * The value of `name` in /proc/<pid>/environ: null when there is no such entry or the environment
+ * cannot be read (gone, not ours to read); undefined when it reads empty, which a live process
+ * shows for a moment in the middle of an exec (or for good, when it was started with none).
+ */
+export function environEntry(pid: number, name: string): string | null | undefined {
   const env = readEnviron(pid);
-  if (!env) return undefined;
+  if (!env) return null;
+  if (env.length === 0) return undefined;
   const prefix = Buffer.from(`${name}=`);
   for (let at = env.indexOf(prefix); at >= 0; at = env.indexOf(prefix, at + 1)) {
     if (at > 0 && env[at - 1] !== 0) continue; // the name inside another entry's value
     const end = env.indexOf(0, at);
     return env.toString('utf8', at + prefix.length, end < 0 ? env.length : end);
   }
-  return undefined;
+  return null;
 }
 
 /** The processes of `table` whose environment might be ours: live, not kernel threads, not this process. */

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import treeKill from 'tree-kill';
-import { environHas, environHasAll, environValue, HAS_PROC, isDeadState, readProcEntry, readProcTable, userProcesses, withEnvMarker, type ProcEntry } from './proc-table.js';
+import { environEntry, environHas, environHasAll, environValue, HAS_PROC, isDeadState, readProcEntry, readProcTable, userProcesses, withEnvMarker, type ProcEntry } from './proc-table.js';
 import { lastPid, pidWindow } from './pid-window.js';
 import { TableView } from './table-view.js';
 
@@ -31,15 +31,19 @@ function childrenOf(pid: number): number[] {
 // The tree a process is marked with, by pid:startTicks:comm (the comm changes with an exec, which
 // may replace the environment). Every collect() looks for marked processes among all the pids in
 // its window; without this, N trees stopped together read each other's environments N times over.
+// An environment that could not be read (the process is mid-exec, or gone) is not an answer: it
+// is not kept, and the table view asks again (a node that execs node keeps its comm).
 const treeMarks = new Map<string, string | null>();
 const MAX_TREE_MARKS = 16_384;
 
-function treeMarkOf(e: ProcEntry): string | null {
+function treeMarkOf(e: ProcEntry): string | null | undefined {
+  if (isDeadState(e.state)) return null; // a zombie has no environment, and is no member
   const key = `${e.pid}:${e.startTicks}:${e.comm}`;
   let mark = treeMarks.get(key);
   if (mark === undefined) {
+    mark = environEntry(e.pid, TREE_ENV);
+    if (mark === undefined) return undefined;
     if (treeMarks.size >= MAX_TREE_MARKS) treeMarks.clear();
-    mark = environValue(e.pid, TREE_ENV) ?? null;
     treeMarks.set(key, mark);
   }
   return mark;

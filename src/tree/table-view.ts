@@ -35,6 +35,17 @@ function distanceBack(pid: number, r: MachineReadings): number {
 
 type Bucket<K> = Map<K, Map<number, ProcEntry>>;
 
+/** The tree marker of a process: null when it has none, undefined when its environment could not be read. */
+export type MarkOf = (e: ProcEntry) => string | null | undefined;
+
+// A pid handed out but not yet in /proc (a fork between taking the pid and showing the process,
+// which can be preempted on a loaded machine) is looked for again for this long; an environment
+// that read empty, asked again for as long.
+const PENDING_MS = 1000;
+// The listing itself can race a fork the same way: this many pids before `before` that it did
+// not show are looked for again too.
+const LISTING_TAIL = 16;
+
 /** Entries by parent, group, session and tree marker, kept up to date entry by entry. */
 class Index {
   readonly children: Bucket<number> = new Map();
@@ -42,15 +53,39 @@ class Index {
   readonly session: Bucket<number> = new Map();
   readonly marked: Bucket<string> = new Map();
   readonly #marks = new Map<number, string>();
+  /**
+   * Entries whose environment read empty (mid-exec, say), with when that was first seen: asked
+   * again on each use, for PENDING_MS (a process started with no environment has no marker).
+   */
+  readonly #unknown = new Map<number, { e: ProcEntry; since: number }>();
 
-  constructor(private readonly markOf: (e: ProcEntry) => string | null) {}
+  constructor(private readonly markOf: MarkOf) {}
 
   add(e: ProcEntry): void {
     put(this.children, e.ppid, e);
     put(this.group, e.pgid, e);
     put(this.session, e.sid, e);
     if (e.ppid === 2 || e.pid <= 2 || e.pid === process.pid) return; // kernel threads, this process
+    this.#mark(e);
+  }
+
+  /** Asks again for the marks that could not be read (a few at most: reads that raced an exec). */
+  settleMarks(): void {
+    if (this.#unknown.size === 0) return;
+    const now = performance.now();
+    for (const [pid, { e, since }] of this.#unknown) {
+      if (now - since > PENDING_MS) this.#unknown.delete(pid);
+      else this.#mark(e);
+    }
+  }
+
+  #mark(e: ProcEntry): void {
     const mark = this.markOf(e);
+    if (mark === undefined) {
+      if (!this.#unknown.has(e.pid)) this.#unknown.set(e.pid, { e, since: performance.now() });
+      return;
+    }
+    this.#unknown.delete(e.pid);
     if (mark === null) return;
     put(this.marked, mark, e);
     this.#marks.set(e.pid, mark);
@@ -60,6 +95,7 @@ class Index {
     this.children.get(e.ppid)?.delete(e.pid);
     this.group.get(e.pgid)?.delete(e.pid);
     this.session.get(e.sid)?.delete(e.pid);
+    this.#unknown.delete(e.pid);
     const mark = this.#marks.get(e.pid);
     if (mark === undefined) return;
     this.marked.get(mark)?.delete(e.pid);
@@ -97,10 +133,13 @@ class Snapshot {
   readonly index: Index;
   /** Pids read one by one since the last listing. */
   #unlisted = 0;
+  /** Pids handed out that /proc did not show, with when they were first missed and are next looked for. */
+  readonly #pending = new Map<number, { since: number; next: number }>();
+  #pendingChecked = 0;
 
   constructor(
     private readonly skip: ReadonlySet<number>,
-    markOf: (e: ProcEntry) => string | null,
+    markOf: MarkOf,
   ) {
     this.index = new Index(markOf);
     this.#list();
@@ -111,6 +150,7 @@ class Snapshot {
    * was), 'listed' (listed again, new pids read), 'stale' (pids may have been reused: start over).
    */
   refresh(now: number): 'same' | 'read' | 'listed' | 'stale' {
+    if (this.#pending.size > 0) this.#readPending();
     if (now === this.before) return 'same';
     const since = this.before;
     const old = this.readings;
@@ -146,12 +186,41 @@ class Snapshot {
       if (this.skip.has(pid)) continue;
       const e = readProcEntry(pid);
       // /proc answers for a thread's id too; only processes are listed, and only they are wanted.
-      if (e && isProcessId(e)) {
-        this.#set(pid, e);
-        if (!this.names.includes(pid)) this.names.push(pid);
-      } else this.#set(pid, undefined);
+      if (e && isProcessId(e)) this.#found(pid, e);
+      else {
+        this.#set(pid, undefined);
+        if (!e) this.#missed(pid, performance.now());
+      }
     }
     return true;
+  }
+
+  #found(pid: number, e: ProcEntry): void {
+    this.#set(pid, e);
+    if (!this.names.includes(pid)) this.names.push(pid);
+  }
+
+  /** Looks again for pids that were handed out but not yet shown; forgets those missing too long. */
+  #readPending(): void {
+    // Most misses are processes that already ended (a burst of short commands): each is looked
+    // for again at 1, 4, 16, 64, 256 ms after it was missed, then forgotten, and the list is gone
+    // through at most once a millisecond however many trees use the view in that time.
+    const now = performance.now();
+    if (now - this.#pendingChecked < 1) return;
+    this.#pendingChecked = now;
+    for (const [pid, p] of this.#pending) {
+      if (now < p.next) continue;
+      const e = this.skip.has(pid) ? undefined : readProcEntry(pid);
+      if (e) {
+        this.#pending.delete(pid);
+        if (isProcessId(e)) this.#found(pid, e);
+      } else if (now - p.since > PENDING_MS) this.#pending.delete(pid);
+      else p.next = p.since + (p.next - p.since) * 4;
+    }
+  }
+
+  #missed(pid: number, now: number): void {
+    if (!this.#pending.has(pid)) this.#pending.set(pid, { since: now, next: now + 1 });
   }
 
   /** Makes sure every pid in `w` (every pid, when undefined) has been read. */
@@ -178,6 +247,15 @@ class Snapshot {
       if (c >= 48 && c <= 57) this.names.push(Number(name));
     }
     this.readings = machineReadings();
+    const r = this.readings;
+    if (!r || this.before < 0) return;
+    const tail = distanceBack(this.before, r) + LISTING_TAIL;
+    const listed = new Set(this.names.filter((pid) => distanceBack(pid, r) < tail));
+    const now = performance.now();
+    for (let i = 0; i < LISTING_TAIL; i++) {
+      const pid = (((this.before - i) % r.pidMax) + r.pidMax) % r.pidMax;
+      if (pid > 0 && !listed.has(pid) && !this.skip.has(pid)) this.#missed(pid, now);
+    }
   }
 
   /** Reads one pid again, if a listing had it (a leader no longer skipped). */
@@ -212,11 +290,11 @@ class Snapshot {
  */
 export class TableView {
   readonly #leaders = new Set<number>();
-  readonly #markOf: (e: ProcEntry) => string | null;
+  readonly #markOf: MarkOf;
   #current: Snapshot | undefined;
   #listings = 0;
 
-  constructor(markOf: (e: ProcEntry) => string | null) {
+  constructor(markOf: MarkOf) {
     this.#markOf = markOf;
   }
 
@@ -249,6 +327,7 @@ export class TableView {
     const w = r && forksBefore >= 0 ? windowFrom({ leaderPid, forksBefore, ...r }) : undefined;
     snap.cover(w);
     const ix = snap.index;
+    ix.settleMarks();
     const admit = (bucket: Map<number, ProcEntry> | undefined): readonly ProcEntry[] => {
       if (!bucket || bucket.size === 0) return NONE;
       const out: ProcEntry[] = [];
