@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lastPid } from '../../src/tree/pid-window.js';
-import { environValue, isProcessId, readProcEntry } from '../../src/tree/proc-table.js';
+import { environEntry, environValue, isProcessId, readProcEntry } from '../../src/tree/proc-table.js';
 import { tableListings } from '../../src/tree/process-tree.js';
 import { TableView } from '../../src/tree/table-view.js';
 import { isAlive, waitFor } from '../helpers/proc.js';
@@ -140,5 +140,28 @@ describe.runIf(process.platform === 'linux')('the shared view of the process tab
     expect(thread.pid).toBe(tid);
     expect(isProcessId(thread)).toBe(false);
     expect(isProcessId(readProcEntry(process.pid)!)).toBe(true);
+  });
+});
+
+describe('a marker that cannot be read yet', () => {
+  it('asks again about a live process whose environment reads empty, and once about one that has one', async () => {
+    // A process started with no environment reads like one in the middle of an exec: no answer.
+    const bare = spawn('sleep', ['30'], { detached: true, stdio: 'ignore', env: {} });
+    children.push(bare);
+    const marked = leader('plain');
+    await waitFor(() => readProcEntry(bare.pid!)?.comm === 'sleep' && readProcEntry(marked.pid!)?.comm === 'sleep', 'both to exec sleep');
+    expect(environEntry(bare.pid!, 'TV_MARK')).toBeUndefined();
+    expect(environEntry(marked.pid!, 'TV_MARK')).toBe('plain');
+    const asked = new Map<number, number>();
+    const view = new TableView((e) => {
+      asked.set(e.pid, (asked.get(e.pid) ?? 0) + 1);
+      return environEntry(e.pid, 'TV_MARK');
+    });
+    view.scope(process.pid, -1);
+    view.scope(process.pid, -1);
+    const third = view.scope(process.pid, -1);
+    expect(asked.get(marked.pid!)).toBe(1);
+    expect(asked.get(bare.pid!)).toBeGreaterThanOrEqual(3);
+    expect(third.marked('plain').map((e) => e.pid)).toContain(marked.pid);
   });
 });
