@@ -82,6 +82,8 @@ export class Attempt implements ChildSlot {
   #pendingStop: readonly ResolvedStopStep[] | undefined;
   /** The leader exited with its pipes open; the orphan check waits for them (drain timer or close). */
   #drainCheckPending = false;
+  /** Set at the leader's own exit: no pid was handed out after its own, so it left nothing behind. */
+  #forkedNothing = false;
   #drainTimer: NodeJS.Timeout | undefined;
   #survivors: Survivor[] = [];
   #orphans: number[] = [];
@@ -292,8 +294,11 @@ export class Attempt implements ChildSlot {
       if (!this.#terminating) this.#drainThenEnd();
       return;
     }
-    // Exited on its own. Anything left in its group or holding its pipes is an orphan.
-    if (this.#tree?.groupAlive()) {
+    // Exited on its own. Anything left in its group or holding its pipes is an orphan, unless no
+    // pid was handed out on the machine since the leader's: then it forked nothing, and one small
+    // read settles the group check now and the look for a detached descendant later.
+    this.#forkedNothing = this.#tree !== undefined && !this.#tree.mayHaveOutlived();
+    if (!this.#forkedNothing && this.#tree?.groupAlive()) {
       this.#handleOrphans().catch((err: unknown) => this.#owner.internalFailure('orphan check', err));
     } else if (this.#outputOpen) {
       // Something may hold the pipes: look for it if they stay open; if they close first, the
@@ -320,7 +325,7 @@ export class Attempt implements ChildSlot {
    * leader's, in which case nothing can have been forked.
    */
   #checkDetached(): void {
-    if (this.#tree?.mayHaveOutlived()) this.#handleOrphans().catch((err: unknown) => this.#owner.internalFailure('orphan check', err));
+    if (!this.#forkedNothing && this.#tree?.mayHaveOutlived()) this.#handleOrphans().catch((err: unknown) => this.#owner.internalFailure('orphan check', err));
     else this.#maybeEnd();
   }
 

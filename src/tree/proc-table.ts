@@ -160,10 +160,37 @@ export function isDeadState(state: string): boolean {
   return state === 'Z' || state === 'X' || state === 'x';
 }
 
-/** A lower bound of the start ticks of a process spawned now; cheap (one clock read, no I/O). */
+/** A lower bound of the start ticks of a process spawned now; cheap (a clock read, no I/O). */
 export function startTicksLowerBound(): number {
   if (!HAS_PROC) return 0;
-  return Math.max(0, Math.floor((uptime() - 2) * CLOCK_TICKS));
+  return Math.max(0, Math.floor((uptimeSeconds() - 2) * CLOCK_TICKS));
+}
+
+/** An upper bound of the start ticks of a process that was spawned before now; cheap (a clock read). */
+export function startTicksUpperBound(): number {
+  if (!HAS_PROC) return 0;
+  return Math.ceil((uptimeSeconds() + 2) * CLOCK_TICKS);
+}
+
+let uptimeAt = -1; // os.uptime() when last read
+let monoAt = 0; // performance.now() then
+let wallAt = 0; // Date.now() then
+
+/**
+ * Seconds since boot, as the kernel counts start ticks (suspend included). os.uptime() reads
+ * /proc/uptime (a few µs, once per spawn on the spawn path); here it is read at most once a second
+ * and carried forward on the monotonic clock in between. A suspend (the monotonic clock stops, the
+ * kernel's does not) or a wall-clock jump shows as the two clocks disagreeing: read again then.
+ */
+function uptimeSeconds(): number {
+  const mono = performance.now();
+  const wall = Date.now();
+  if (uptimeAt < 0 || mono - monoAt > 1000 || Math.abs(wall - wallAt - (mono - monoAt)) > 250) {
+    uptimeAt = uptime();
+    monoAt = mono;
+    wallAt = wall;
+  }
+  return uptimeAt + (mono - monoAt) / 1000;
 }
 
 /** Whether /proc/<pid>/environ holds the given `NAME=value` entry. */

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { HAS_PROC, readProcEntry } from '../tree/proc-table.js';
+import { HAS_PROC, startTicksLowerBound, startTicksUpperBound } from '../tree/proc-table.js';
 import { PERSIST_ENV } from '../tree/process-tree.js';
 import { shieldStdio } from '../internal/inheritable-fds.js';
 import { reaperMain, WATCH_SCRIPT } from './watchdog-program.js';
@@ -17,8 +17,8 @@ const MIN_STALE = 64;
 export class HostWatchdog {
   readonly #managerId: string;
   readonly #notBeforeTicks: number;
-  readonly #guarded = new Map<number, number>(); // pid → start ticks, as announced
-  readonly #pending = new Set<number>(); // to announce at the end of the turn
+  readonly #guarded = new Map<number, string>(); // pid → `<lo>:<hi>`, the bounds of its start ticks, as announced
+  readonly #pending = new Map<number, number>(); // pid → lower bound of its start ticks, to announce at the end of the turn
   #stale = 0; // ended leaders still on the watchdog's list
   #replace = false;
   #flushing = false;
@@ -41,14 +41,17 @@ export class HostWatchdog {
 
   /**
    * Announces a leader. The announcements of one turn go out as one line once the turn's work is
-   * done, with the start ticks read then: a burst of spawns costs one pipe write, and no /proc read
-   * on the spawn path. The watchdog is started now, so a host killed before the line goes out is
-   * still watched (its reaper also finds every leader by the manager marker in its environment).
+   * done: a burst of spawns costs one pipe write and no /proc read in the host. Each pid goes with
+   * bounds of its start time taken from the clock (no I/O): the watchdog reads the start ticks
+   * itself and takes the pid only if they fall between, so a pid that ended and was handed to
+   * another process before the watchdog looked is not mistaken for the leader. The watchdog is
+   * started now, so a host killed before the line goes out is still watched (its reaper also finds
+   * every leader by the manager marker in its environment).
    */
   guard(pid: number): void {
     if (this.#closed || !HAS_PROC) return;
     if (!this.#child) this.#start();
-    this.#pending.add(pid);
+    this.#pending.set(pid, startTicksLowerBound());
     this.#flushSoon();
   }
 
@@ -82,27 +85,31 @@ export class HostWatchdog {
   #flush(): void {
     this.#flushing = false;
     if (this.#closed) return;
-    const added: string[] = [];
-    for (const pid of this.#pending) {
-      // The start time tells the reaper whether the pid still names this process.
-      const start = readProcEntry(pid)?.startTicks;
-      if (start === undefined) continue; // gone already
-      this.#guarded.set(pid, start);
-      added.push(`${pid}:${start}`);
+    const lines: string[] = [];
+    if (this.#pending.size > 0) {
+      const hi = startTicksUpperBound();
+      const added: string[] = [];
+      for (const [pid, lo] of this.#pending) {
+        const bounds = `${lo}:${hi}`;
+        this.#guarded.set(pid, bounds);
+        added.push(`${pid}:${bounds}`);
+      }
+      this.#pending.clear();
+      lines.push(`+ ${added.join(' ')}`);
     }
-    this.#pending.clear();
     if (this.#replace) {
+      // The watchdog keeps the start ticks it read: it is told only which pids to keep.
       this.#replace = false;
       this.#stale = 0;
-      this.#send(`= ${this.#list()}`);
-    } else if (added.length > 0) {
-      this.#send(`+ ${added.join(' ')}`);
+      lines.push(`= ${[...this.#guarded.keys()].join(' ')}`);
     }
+    if (lines.length > 0) this.#send(lines.join('\n'));
   }
 
-  #list(): string {
+  /** Every guarded leader with its bounds: what a new watchdog is told. */
+  #all(): string {
     const out: string[] = [];
-    for (const [pid, start] of this.#guarded) out.push(`${pid}:${start}`);
+    for (const [pid, bounds] of this.#guarded) out.push(`${pid}:${bounds}`);
     return out.join(' ');
   }
 
@@ -135,7 +142,7 @@ export class HostWatchdog {
       this.#child = undefined;
       if (this.#guarded.size > 0) {
         this.#stale = 0;
-        this.#start().stdin?.write(`= ${this.#list()}\n`);
+        this.#start().stdin?.write(`+ ${this.#all()}\n`);
       }
     });
     this.#child = child;

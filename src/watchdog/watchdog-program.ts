@@ -2,10 +2,13 @@
  * The watchdog, in two stages, so that the process waiting for the host costs about a megabyte:
  *
  * 1. WATCH_SCRIPT, a POSIX shell loop, holds the read end of a pipe whose write end only the host
- *    holds, and keeps the list of leaders the host announces: `+ <pid>:<ticks> …` adds the leaders
- *    spawned in one turn of the host's event loop, `= <pid>:<ticks> …` replaces the list (the host
- *    sends it once releases add up to the list's size, so the shell does O(1) work per process:
- *    a release per pid would rewrite the list each time, O(N²) for N exits, on the host's CPUs).
+ *    holds, and keeps the list of leaders the host announces as `<pid>:<start ticks>`. The host
+ *    sends `+ <pid>:<lo>:<hi> …` for the leaders spawned in one turn of its event loop, with bounds
+ *    of their start time from its clock; the shell reads each one's start ticks from /proc (shell
+ *    builtins only: no fork) and keeps the pid only if they fall between, so that the host reads
+ *    nothing on its spawn path. `= <pid> …` says which of the list to keep (the host sends it once
+ *    releases add up to the list's size, so the shell does O(1) work per process: a release per
+ *    pid would rewrite the list each time, O(N²) for N exits, on the host's CPUs).
  *    When the host dies, by any means (SIGKILL and the OOM killer included), the kernel closes
  *    that end, `read` sees end-of-file, and the shell execs Node with the reaper. A `bye` line (the
  *    manager shut down) makes it exit without killing anything.
@@ -18,12 +21,33 @@ export const WATCH_SCRIPT = [
   // the host on its CPU; otherwise every spawn waits for the shell to parse its line. Where chrt is
   // missing the watchdog runs as it is.
   'command -v chrt >/dev/null 2>&1 && chrt -b -p 0 $$ >/dev/null 2>&1',
+  // Words are split but never globbed.
+  'set -f',
   'node=$1; program=$2; manager=$3; ticks=$4; keep=$5',
   'leaders=""',
+  // The start ticks are the 20th field after the command name's closing parenthesis (the name may
+  // hold spaces and parentheses itself: the last one ends it). A pid gone already is skipped.
+  'add() {',
+  '  for e in "$@"; do',
+  '    p=${e%%:*}; r=${e#*:}; lo=${r%%:*}; hi=${r#*:}; s=""',
+  '    { read -r s < "/proc/$p/stat"; } 2>/dev/null',
+  '    set -- ${s##*)}',
+  '    [ $# -ge 20 ] || continue',
+  '    shift 19',
+  '    [ "$1" -ge "$lo" ] 2>/dev/null && [ "$1" -le "$hi" ] && leaders="$leaders $p:$1"',
+  '  done',
+  '}',
+  'keep() {',
+  '  k=" $* "; kept=""',
+  '  for e in $leaders; do',
+  '    case "$k" in *" ${e%%:*} "*) kept="$kept $e" ;; esac',
+  '  done',
+  '  leaders=$kept',
+  '}',
   'while read -r op rest; do',
   '  case "$op" in',
-  '    +) leaders="$leaders $rest" ;;',
-  '    =) leaders=$rest ;;',
+  '    +) add $rest ;;',
+  '    =) keep $rest ;;',
   '    bye) exit 0 ;;',
   '  esac',
   'done',

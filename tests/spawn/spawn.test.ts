@@ -49,6 +49,42 @@ describe('spawn', () => {
     expect(c.output.read().data.toString()).toBe('[]\n');
   });
 
+  it("gives a pipe child the host's environment as it is at each spawn, every variable once, overrides and markers applied", async () => {
+    const pm = newManager();
+    const envOf = async (options: { env?: Record<string, string | undefined> }) => {
+      const p = pm.spawn({ command: '/usr/bin/env', args: ['-0'], ...options });
+      await p.exited;
+      return p.output.read().data.toString().split('\0').filter(Boolean);
+    };
+    const expected = (overrides: Record<string, string | undefined>, p: { id: string }) => {
+      const env: Record<string, string | undefined> = { ...process.env, ...overrides, PROCWARD_TREE: p.id, PROCWARD_MANAGER: pm.id };
+      return Object.entries(env)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => `${k}=${v}`)
+        .sort();
+    };
+    const spawnAndExpect = async (overrides: Record<string, string | undefined>) => {
+      const lines = await envOf({ env: overrides });
+      const tree = lines.find((l) => l.startsWith('PROCWARD_TREE='))!.slice('PROCWARD_TREE='.length);
+      expect(new Set(lines).size).toBe(lines.length);
+      expect(lines.sort()).toEqual(expected(overrides, { id: tree }));
+    };
+    const home = process.env.HOME;
+    try {
+      process.env.PROCWARD_TEST_LIVE = 'first';
+      await spawnAndExpect({});
+      process.env.PROCWARD_TEST_LIVE = 'second';
+      delete process.env.HOME;
+      await spawnAndExpect({ NEW_ONE: 'x' });
+      // A key the host has too: listed once, with the caller's value; and removed when undefined.
+      await spawnAndExpect({ PROCWARD_TEST_LIVE: 'override', PATH: process.env.PATH });
+      await spawnAndExpect({ PROCWARD_TEST_LIVE: undefined });
+    } finally {
+      delete process.env.PROCWARD_TEST_LIVE;
+      if (home !== undefined) process.env.HOME = home;
+    }
+  });
+
   it('goes queued → starting → running → completed, emitting every transition', async () => {
     const pm = newManager();
     const changes: StateChange[] = [];
