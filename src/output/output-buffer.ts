@@ -54,7 +54,8 @@ export interface FollowOptions {
  */
 export class OutputBuffer {
   readonly maxBytes: number;
-  #ring: (OutputChunk | undefined)[] = new Array(64);
+  // Small at first: most processes write a few chunks; the ring doubles as it fills.
+  #ring: (OutputChunk | undefined)[] = new Array(8);
   #head = 0;
   #count = 0;
   #start = 0; // offset of the oldest byte held

@@ -6,17 +6,22 @@
 type KillSync = () => void;
 
 const managers = new Set<KillSync>();
+// Installed once and left: a manager whose live count goes 0 → 1 → 0 with every spawn (one command
+// after another) would otherwise add and remove a listener on `process` each time.
+let installed = false;
 
 function onHostExit(): void {
   for (const kill of managers) kill();
 }
 
 export function guardHostExit(kill: KillSync): void {
-  if (managers.size === 0) process.on('exit', onHostExit);
+  if (!installed) {
+    installed = true;
+    process.on('exit', onHostExit);
+  }
   managers.add(kill);
 }
 
 export function releaseHostExit(kill: KillSync): void {
-  if (!managers.delete(kill)) return;
-  if (managers.size === 0) process.off('exit', onHostExit);
+  managers.delete(kill);
 }
