@@ -161,15 +161,15 @@ export function isDeadState(state: string): boolean {
 }
 
 /** A lower bound of the start ticks of a process spawned now; cheap (a clock read, no I/O). */
-export function startTicksLowerBound(): number {
+export function startTicksLowerBound(slackS = 2): number {
   if (!HAS_PROC) return 0;
-  return Math.max(0, Math.floor((uptimeSeconds() - 2) * CLOCK_TICKS));
+  return Math.max(0, Math.floor((uptimeSeconds() - slackS) * CLOCK_TICKS));
 }
 
 /** An upper bound of the start ticks of a process that was spawned before now; cheap (a clock read). */
-export function startTicksUpperBound(): number {
+export function startTicksUpperBound(slackS = 2): number {
   if (!HAS_PROC) return 0;
-  return Math.ceil((uptimeSeconds() + 2) * CLOCK_TICKS);
+  return Math.ceil((uptimeSeconds() + slackS) * CLOCK_TICKS);
 }
 
 let uptimeAt = -1; // os.uptime() when last read

@@ -6,6 +6,9 @@ import { reaperMain, WATCH_SCRIPT } from './watchdog-program.js';
 
 // Below this many ended leaders the watchdog's list is not worth replacing.
 const MIN_STALE = 64;
+// Margin of the start-time bounds, in seconds: the clocks agree to a tick (both count since boot),
+// so this only absorbs rounding; a narrow window is what tells a reused pid from the leader.
+const BOUNDS_SLACK_S = 0.5;
 
 /**
  * The host's side of the watchdog: starts it on the first guarded process, tells it which
@@ -41,17 +44,16 @@ export class HostWatchdog {
 
   /**
    * Announces a leader. The announcements of one turn go out as one line once the turn's work is
-   * done: a burst of spawns costs one pipe write and no /proc read in the host. Each pid goes with
-   * bounds of its start time taken from the clock (no I/O): the watchdog reads the start ticks
-   * itself and takes the pid only if they fall between, so a pid that ended and was handed to
-   * another process before the watchdog looked is not mistaken for the leader. The watchdog is
-   * started now, so a host killed before the line goes out is still watched (its reaper also finds
-   * every leader by the manager marker in its environment).
+   * done: a burst of spawns costs one pipe write and no /proc read. Each pid goes with bounds of its
+   * start time taken from the clock (no I/O), which the reaper checks against the process that has
+   * the pid when the host dies: a leader that ended and whose pid went to another process since is
+   * not mistaken for it. The watchdog is started now, so a host killed before the line goes out is
+   * still watched (its reaper also finds every leader by the manager marker in its environment).
    */
   guard(pid: number): void {
     if (this.#closed || !HAS_PROC) return;
     if (!this.#child) this.#start();
-    this.#pending.set(pid, startTicksLowerBound());
+    this.#pending.set(pid, startTicksLowerBound(BOUNDS_SLACK_S));
     this.#flushSoon();
   }
 
@@ -87,7 +89,7 @@ export class HostWatchdog {
     if (this.#closed) return;
     const lines: string[] = [];
     if (this.#pending.size > 0) {
-      const hi = startTicksUpperBound();
+      const hi = startTicksUpperBound(BOUNDS_SLACK_S);
       const added: string[] = [];
       for (const [pid, lo] of this.#pending) {
         const bounds = `${lo}:${hi}`;
@@ -98,7 +100,7 @@ export class HostWatchdog {
       lines.push(`+ ${added.join(' ')}`);
     }
     if (this.#replace) {
-      // The watchdog keeps the start ticks it read: it is told only which pids to keep.
+      // The watchdog is told only which pids to keep: the line stays as short as the live list.
       this.#replace = false;
       this.#stale = 0;
       lines.push(`= ${[...this.#guarded.keys()].join(' ')}`);

@@ -2,13 +2,12 @@
  * The watchdog, in two stages, so that the process waiting for the host costs about a megabyte:
  *
  * 1. WATCH_SCRIPT, a POSIX shell loop, holds the read end of a pipe whose write end only the host
- *    holds, and keeps the list of leaders the host announces as `<pid>:<start ticks>`. The host
- *    sends `+ <pid>:<lo>:<hi> …` for the leaders spawned in one turn of its event loop, with bounds
- *    of their start time from its clock; the shell reads each one's start ticks from /proc (shell
- *    builtins only: no fork) and keeps the pid only if they fall between, so that the host reads
- *    nothing on its spawn path. `= <pid> …` says which of the list to keep (the host sends it once
- *    releases add up to the list's size, so the shell does O(1) work per process: a release per
- *    pid would rewrite the list each time, O(N²) for N exits, on the host's CPUs).
+ *    holds, and keeps the list of leaders the host announces: `+ <pid>:<lo>:<hi> …` adds the
+ *    leaders spawned in one turn of the host's event loop, each with bounds of its start ticks from
+ *    the host's clock; `= <pid> …` says which of the list to keep (the host sends it once releases
+ *    add up to the list's size, so the shell does O(1) work per process: a release per pid would
+ *    rewrite the list each time, O(N²) for N exits, on the host's CPUs). The shell reads nothing
+ *    else: its `read` takes a byte per system call, so a /proc read per leader would cost hundreds.
  *    When the host dies, by any means (SIGKILL and the OOM killer included), the kernel closes
  *    that end, `read` sees end-of-file, and the shell execs Node with the reaper. A `bye` line (the
  *    manager shut down) makes it exit without killing anything.
@@ -25,18 +24,6 @@ export const WATCH_SCRIPT = [
   'set -f',
   'node=$1; program=$2; manager=$3; ticks=$4; keep=$5',
   'leaders=""',
-  // The start ticks are the 20th field after the command name's closing parenthesis (the name may
-  // hold spaces and parentheses itself: the last one ends it). A pid gone already is skipped.
-  'add() {',
-  '  for e in "$@"; do',
-  '    p=${e%%:*}; r=${e#*:}; lo=${r%%:*}; hi=${r#*:}; s=""',
-  '    { read -r s < "/proc/$p/stat"; } 2>/dev/null',
-  '    set -- ${s##*)}',
-  '    [ $# -ge 20 ] || continue',
-  '    shift 19',
-  '    [ "$1" -ge "$lo" ] 2>/dev/null && [ "$1" -le "$hi" ] && leaders="$leaders $p:$1"',
-  '  done',
-  '}',
   'keep() {',
   '  k=" $* "; kept=""',
   '  for e in $leaders; do',
@@ -46,7 +33,7 @@ export const WATCH_SCRIPT = [
   '}',
   'while read -r op rest; do',
   '  case "$op" in',
-  '    +) add $rest ;;',
+  '    +) leaders="$leaders $rest" ;;',
   '    =) keep $rest ;;',
   '    bye) exit 0 ;;',
   '  esac',
@@ -59,12 +46,12 @@ export const WATCH_SCRIPT = [
  * The reaper's program. It runs as `node -e` in a process of its own, so the function must be
  * self-contained: it uses only its parameters and globals, never a module-level import (its text
  * is all that reaches the other process, and the bundler rewrites imports and `require`).
- * `leaderArgs` are `<pid>:<start ticks>` of the leaders the host guarded; some may have ended since
- * (a pid that names another process now is told by its start ticks).
+ * `leaderArgs` are `<pid>:<lo>:<hi>` of the leaders the host guarded, with bounds of their start
+ * ticks; some may have ended since (a pid that names another process now started outside them).
  */
 export function reaperMain(fs: typeof import('node:fs'), managerId: string, notBeforeTicks: number, persistEnv: string, leaderArgs: string[]): void {
   type Entry = { ppid: number; pgid: number; start: number; state: string };
-  const leaders = new Map<number, number>(leaderArgs.map((a) => [Number(a.split(':')[0]), Number(a.split(':')[1])]));
+  const leaders = leaderArgs.map((a) => a.split(':').map(Number) as [number, number, number]);
   const managerMarker = Buffer.from(`PROCWARD_MANAGER=${managerId}\0`);
   const keepMarker = Buffer.from(`${persistEnv}=1\0`);
 
@@ -115,11 +102,10 @@ export function reaperMain(fs: typeof import('node:fs'), managerId: string, notB
       if (env.includes(keepMarker)) kept.add(pid);
       else if (env.includes(managerMarker)) targets.add(pid);
     }
-    for (const [pid, start] of leaders) {
+    for (const [pid, lo, hi] of leaders) {
       const e = table.get(pid);
-      const group = e && e.start === start ? e.pgid : undefined;
-      if (group === undefined) continue;
-      for (const [member, m] of table) if (m.pgid === group && m.start >= start) targets.add(member);
+      if (!e || !(e.start >= lo && e.start <= hi)) continue;
+      for (const [member, m] of table) if (m.pgid === e.pgid && m.start >= e.start) targets.add(member);
     }
     // Descendants by parent links: children that cleared their environment and left the group.
     const children = new Map<number, number[]>();

@@ -1,11 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startTicksLowerBound, startTicksUpperBound } from '../../src/tree/proc-table.js';
-import { WATCH_SCRIPT } from '../../src/watchdog/watchdog-program.js';
+import { PERSIST_ENV } from '../../src/tree/process-tree.js';
+import { reaperMain, WATCH_SCRIPT } from '../../src/watchdog/watchdog-program.js';
 
 const children: ReturnType<typeof spawn>[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'procward-watch-'));
@@ -30,34 +32,44 @@ function reaperArgs(lines: string): string[] {
   return words.slice(4);
 }
 
-function startTicks(pid: number): string {
+function startTicks(pid: number): number {
   const text = spawnSync('cat', [`/proc/${pid}/stat`], { encoding: 'utf8' }).stdout;
-  return text.slice(text.lastIndexOf(')') + 2).split(' ')[19]!;
+  return Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[19]);
 }
 
-async function sleeper(): Promise<number> {
-  const c = spawn(oddName, ['30']);
+async function sleeper(): Promise<ReturnType<typeof spawn>> {
+  // Its own group, as a leader; a name with spaces and parentheses, which the reaper reads past.
+  const c = spawn(oddName, ['30'], { detached: true });
   children.push(c);
   await once(c, 'spawn');
-  return c.pid!;
+  return c;
+}
+
+/** The reaper as the watchdog runs it when the host is gone, for a manager none of these belong to. */
+function reap(leaders: string[]): void {
+  const program = `const __name = (f) => f; (${reaperMain.toString()})(require('node:fs'), process.argv[1], Number(process.argv[2]), process.argv[3], process.argv.slice(4))`;
+  const r = spawnSync(process.execPath, ['-e', program, randomUUID(), '0', PERSIST_ENV, ...leaders], { encoding: 'utf8', timeout: 10_000 });
+  expect(r.status).toBe(0);
 }
 
 describe('the watchdog shell', () => {
-  it('reads each announced leader’s start ticks itself and keeps only those within the bounds the host gave', async () => {
-    const [a, b] = [await sleeper(), await sleeper()];
-    const lo = startTicksLowerBound();
-    const hi = startTicksUpperBound();
-    const gone = 4194304 + 1; // above any pid_max: no such process
-    const args = reaperArgs(`+ ${a}:${lo}:${hi} ${gone}:${lo}:${hi}\n+ ${b}:0:1\n`);
-    // b's bounds end before it started: a pid handed to another process since would look like this.
-    expect(args).toEqual([`${a}:${startTicks(a)}`]);
+  it('keeps what the host announces as it came, and on `=` only the pids listed', () => {
+    expect(reaperArgs('+ 11:1:2 12:3:4\n+ 13:5:6\n')).toEqual(['11:1:2', '12:3:4', '13:5:6']);
+    expect(reaperArgs('+ 11:1:2 12:3:4\n+ 13:5:6\n= 13 11 99\n+ 14:7:8\n')).toEqual(['11:1:2', '13:5:6', '14:7:8']);
+    // A pid is matched whole: 1 is not 11.
+    expect(reaperArgs('+ 11:1:2\n= 1\n')).toEqual([]);
   });
+});
 
-  it('`=` keeps the listed leaders with the start ticks read when they were announced', async () => {
-    const [a, b, c] = [await sleeper(), await sleeper(), await sleeper()];
-    const lo = startTicksLowerBound();
-    const hi = startTicksUpperBound();
-    const args = reaperArgs(`+ ${a}:${lo}:${hi} ${b}:${lo}:${hi}\n+ ${c}:${lo}:${hi}\n= ${c} ${a} 12345678\n`);
-    expect(args).toEqual([`${a}:${startTicks(a)}`, `${c}:${startTicks(c)}`]);
+describe('the reaper', () => {
+  it('kills an announced leader’s group only if the process with its pid started within the bounds the host gave', async () => {
+    const c = await sleeper();
+    const start = startTicks(c.pid!);
+    // Bounds that end before it started: what a pid handed to another process since looks like.
+    reap([`${c.pid}:0:${start - 1}`, `${c.pid! + 4194304}:0:${start + 100}`]);
+    expect(c.exitCode === null && c.signalCode === null).toBe(true);
+    reap([`${c.pid}:${startTicksLowerBound(0.5)}:${startTicksUpperBound(0.5)}`]);
+    const [, signal] = (await once(c, 'exit')) as [number | null, string | null];
+    expect(signal).toBe('SIGKILL');
   });
 });
