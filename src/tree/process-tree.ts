@@ -31,8 +31,8 @@ function childrenOf(pid: number): number[] {
 // The tree a process is marked with, by pid:startTicks:comm (the comm changes with an exec, which
 // may replace the environment). Every collect() looks for marked processes among all the pids in
 // its window; without this, N trees stopped together read each other's environments N times over.
-// An environment that could not be read (the process is mid-exec, or gone) is not an answer: it
-// is not kept, and the table view asks again (a node that execs node keeps its comm).
+// An environment that reads empty (the process is mid-exec) is not an answer: it is not kept, and
+// the table view asks again (a node that execs node keeps its comm).
 const treeMarks = new Map<string, string | null>();
 const MAX_TREE_MARKS = 16_384;
 

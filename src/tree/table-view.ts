@@ -35,7 +35,7 @@ function distanceBack(pid: number, r: MachineReadings): number {
 
 type Bucket<K> = Map<K, Map<number, ProcEntry>>;
 
-/** The tree marker of a process: null when it has none, undefined when its environment could not be read. */
+/** The tree marker of a process: null when it has none (or its environment cannot be read), undefined when its environment reads empty. */
 export type MarkOf = (e: ProcEntry) => string | null | undefined;
 
 // A pid handed out but not yet in /proc (a fork between taking the pid and showing the process,

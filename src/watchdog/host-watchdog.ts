@@ -100,16 +100,15 @@ export class HostWatchdog {
       lines.push(`+ ${added.join(' ')}`);
     }
     if (this.#replace) {
-      // The watchdog is told only which pids to keep: the line stays as short as the live list.
       this.#replace = false;
       this.#stale = 0;
-      lines.push(`= ${[...this.#guarded.keys()].join(' ')}`);
+      lines.push(`= ${this.#list()}`);
     }
     if (lines.length > 0) this.#send(lines.join('\n'));
   }
 
-  /** Every guarded leader with its bounds: what a new watchdog is told. */
-  #all(): string {
+  /** Every guarded leader with its bounds: the list that replaces the watchdog's. */
+  #list(): string {
     const out: string[] = [];
     for (const [pid, bounds] of this.#guarded) out.push(`${pid}:${bounds}`);
     return out.join(' ');
@@ -144,7 +143,7 @@ export class HostWatchdog {
       this.#child = undefined;
       if (this.#guarded.size > 0) {
         this.#stale = 0;
-        this.#start().stdin?.write(`+ ${this.#all()}\n`);
+        this.#start().stdin?.write(`= ${this.#list()}\n`);
       }
     });
     this.#child = child;

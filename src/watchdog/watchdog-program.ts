@@ -4,7 +4,7 @@
  * 1. WATCH_SCRIPT, a POSIX shell loop, holds the read end of a pipe whose write end only the host
  *    holds, and keeps the list of leaders the host announces: `+ <pid>:<lo>:<hi> …` adds the
  *    leaders spawned in one turn of the host's event loop, each with bounds of its start ticks from
- *    the host's clock; `= <pid> …` says which of the list to keep (the host sends it once releases
+ *    the host's clock; `= <pid>:<lo>:<hi> …` replaces the list (the host sends it once releases
  *    add up to the list's size, so the shell does O(1) work per process: a release per pid would
  *    rewrite the list each time, O(N²) for N exits, on the host's CPUs). The shell reads nothing
  *    else: its `read` takes a byte per system call, so a /proc read per leader would cost hundreds.
@@ -20,21 +20,14 @@ export const WATCH_SCRIPT = [
   // the host on its CPU; otherwise every spawn waits for the shell to parse its line. Where chrt is
   // missing the watchdog runs as it is.
   'command -v chrt >/dev/null 2>&1 && chrt -b -p 0 $$ >/dev/null 2>&1',
-  // Words are split but never globbed.
+  // The list is split into words for the reaper's arguments, never globbed.
   'set -f',
   'node=$1; program=$2; manager=$3; ticks=$4; keep=$5',
   'leaders=""',
-  'keep() {',
-  '  k=" $* "; kept=""',
-  '  for e in $leaders; do',
-  '    case "$k" in *" ${e%%:*} "*) kept="$kept $e" ;; esac',
-  '  done',
-  '  leaders=$kept',
-  '}',
   'while read -r op rest; do',
   '  case "$op" in',
   '    +) leaders="$leaders $rest" ;;',
-  '    =) keep $rest ;;',
+  '    =) leaders=$rest ;;',
   '    bye) exit 0 ;;',
   '  esac',
   'done',

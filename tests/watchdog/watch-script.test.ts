@@ -53,11 +53,11 @@ function reap(leaders: string[]): void {
 }
 
 describe('the watchdog shell', () => {
-  it('keeps what the host announces as it came, and on `=` only the pids listed', () => {
+  it('keeps what the host announces as it came, and on `=` the list the host sends instead', () => {
     expect(reaperArgs('+ 11:1:2 12:3:4\n+ 13:5:6\n')).toEqual(['11:1:2', '12:3:4', '13:5:6']);
-    expect(reaperArgs('+ 11:1:2 12:3:4\n+ 13:5:6\n= 13 11 99\n+ 14:7:8\n')).toEqual(['11:1:2', '13:5:6', '14:7:8']);
-    // A pid is matched whole: 1 is not 11.
-    expect(reaperArgs('+ 11:1:2\n= 1\n')).toEqual([]);
+    expect(reaperArgs('+ 11:1:2 12:3:4\n+ 13:5:6\n= 11:1:2 13:5:6\n+ 14:7:8\n')).toEqual(['11:1:2', '13:5:6', '14:7:8']);
+    // Never globbed: a word with a pattern in it reaches the reaper as it is.
+    expect(reaperArgs('+ 11:1:2\n=\n+ *\n')).toEqual(['*']);
   });
 });
 
