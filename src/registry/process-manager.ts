@@ -7,6 +7,7 @@ import { warnUnheard } from '../events/safe-emitter.js';
 import { handled, rejecting } from '../internal/deferred.js';
 import type { RecoveryReport } from '../ledger/recover.js';
 import { aggregateMetrics, type ManagerMetrics } from '../monitor/aggregate.js';
+import { simpleSpawnOptions } from '../options/simple-spawn.js';
 import { ListFilterSchema, ManagerOptionsSchema, SpawnOptionsSchema, StopOptionsSchema, parseOptions } from '../options/schemas.js';
 import type { ManagerOptions, Scope, SpawnOptions, StopOptions } from '../options/schemas.js';
 import type { OutputChunk, ReadResult } from '../output/output-buffer.js';
@@ -115,7 +116,7 @@ export class ProcessManager extends AgentAliases {
    */
   spawn(options: SpawnOptions): ManagedProcess {
     if (this.#shutdown) throw new ShuttingDownError();
-    const o = parseOptions(SpawnOptionsSchema, options, 'spawn options');
+    const o = simpleSpawnOptions(options) ?? parseOptions(SpawnOptionsSchema, options, 'spawn options');
     if (this.#live >= this.#opts.maxProcesses) throw new LimitReachedError(this.#opts.maxProcesses);
     if (o.persist && !this.#persistence) {
       throw new InvalidOptionsError('spawn options', [{ path: 'persist', message: 'persist needs the manager option stateDir (where its ledger entry and output live)' }]);

@@ -16,8 +16,11 @@ export const HOST_TERMINAL_VARS: ReadonlySet<string> = new Set(['COLUMNS', 'LINE
 export function childEnv(overrides: Record<string, string | undefined> | undefined, inherit: boolean, treeId: string, managerId: string, terminal = false): Record<string, string> {
   const env: Record<string, string> = {};
   if (inherit) {
-    for (const key in process.env) {
-      const value = process.env[key];
+    // Object.keys, not for-in: on process.env (an object backed by the C environment) for-in asks
+    // the environment once more per key whether it is enumerable, which nearly doubles the cost.
+    const host = process.env;
+    for (const key of Object.keys(host)) {
+      const value = host[key];
       if (value !== undefined && !(terminal && HOST_TERMINAL_VARS.has(key))) env[key] = value;
     }
   }

@@ -64,27 +64,54 @@ export function forksBeforeSpawn(): number {
   return sample;
 }
 
-// lastPid() runs several times per tree scan and per stop: /proc/loadavg is kept open and read
-// again from offset 0 (the kernel regenerates it on each read), sparing an open and a close per
-// call. libuv opens it close-on-exec, so no child inherits it.
-let loadavgFd: number | undefined;
-const loadavgBuf = Buffer.allocUnsafe(128);
+/**
+ * A /proc file read again and again (the kernel regenerates it on each read): kept open and read
+ * from offset 0, sparing an open and a close per read. libuv opens it close-on-exec, so no child
+ * inherits it. `looksRight` catches a descriptor a host closed and whose number was reused.
+ */
+class KeptProcFile {
+  #fd: number | undefined;
+  #buf: Buffer;
+
+  constructor(
+    private readonly path: string,
+    size: number,
+    private readonly looksRight: (text: string) => boolean,
+  ) {
+    this.#buf = Buffer.allocUnsafe(size);
+  }
+
+  /** The file's text, or undefined where it cannot be read. */
+  read(): string | undefined {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        this.#fd ??= openSync(this.path, 'r');
+        let n = readSync(this.#fd, this.#buf, 0, this.#buf.length, 0);
+        // Larger than the buffer (/proc/stat on a machine of many cores): grow it and read again.
+        while (n === this.#buf.length) {
+          this.#buf = Buffer.allocUnsafe(this.#buf.length * 2);
+          n = readSync(this.#fd, this.#buf, 0, this.#buf.length, 0);
+        }
+        const text = this.#buf.toString('latin1', 0, n);
+        if (!this.looksRight(text)) throw new Error(`not ${this.path}`);
+        return text;
+      } catch {
+        // Closed under us (a host closing fds it does not own), or no /proc: open again once.
+        this.#fd = undefined;
+      }
+    }
+    return undefined;
+  }
+}
+
+// Read several times per tree scan, per stop and per exit.
+const loadavgFile = new KeptProcFile('/proc/loadavg', 128, (t) => t.includes('/'));
+const statFile = new KeptProcFile('/proc/stat', 16 * 1024, (t) => t.startsWith('cpu'));
 
 /** The last pid handed out in this pid namespace (from /proc/loadavg), or -1. */
 export function lastPid(): number {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      loadavgFd ??= openSync('/proc/loadavg', 'r');
-      const n = readSync(loadavgFd, loadavgBuf, 0, loadavgBuf.length, 0);
-      const text = loadavgBuf.toString('latin1', 0, n).trimEnd();
-      if (!text.includes('/')) throw new Error('not /proc/loadavg'); // the fd was closed and its number reused
-      return Number.parseInt(text.slice(text.lastIndexOf(' ') + 1), 10);
-    } catch {
-      // Closed under us (a host closing fds it does not own), or no /proc: open again once.
-      loadavgFd = undefined;
-    }
-  }
-  return -1;
+  const text = loadavgFile.read();
+  return text === undefined ? -1 : Number.parseInt(text.slice(text.trimEnd().lastIndexOf(' ') + 1), 10);
 }
 
 /** Pids handed out from `first` to `last` inclusive, going round at pid_max when last < first. */
@@ -109,9 +136,11 @@ export function machineReadings(): MachineReadings | undefined {
   try {
     pidMax ??= Number.parseInt(readFileSync('/proc/sys/kernel/pid_max', 'utf8'), 10);
     // "load1 load5 load15 running/total last_pid"
-    const loadavg = readFileSync('/proc/loadavg', 'utf8').trim().split(' ');
+    const loadavg = loadavgFile.read()?.trim().split(' ');
+    const stat = statFile.read();
+    if (!loadavg || stat === undefined) return undefined;
     return {
-      forksNow: readForks(readFileSync('/proc/stat', 'utf8')),
+      forksNow: readForks(stat),
       tasks: Number.parseInt(loadavg[3]!.split('/')[1]!, 10),
       last: Number.parseInt(loadavg[4]!, 10),
       pidMax,

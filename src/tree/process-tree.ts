@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import treeKill from 'tree-kill';
 import { environEntry, environHas, environHasAll, environValue, HAS_PROC, isDeadState, readProcEntry, readProcTable, userProcesses, withEnvMarker, type ProcEntry } from './proc-table.js';
-import { lastPid, pidWindow } from './pid-window.js';
+import { nothingForkedSince, ownSpawnSeq, recordOwnSpawn } from './own-spawns.js';
+import { lastPid } from './pid-window.js';
 import { TableView } from './table-view.js';
 
 /** Environment variable every child gets; its value names the tree, so members that left it can still be found. */
@@ -144,6 +145,8 @@ export class ProcessTree {
   readonly #known = new Map<number, number>(); // pid → start ticks
   #leaderReaped = false;
   #lastPidAtCollect = -1;
+  /** Own spawns recorded after this number came after the leader (see own-spawns). */
+  readonly #spawnSeq: number;
 
   readonly #ownChild: boolean;
 
@@ -157,6 +160,7 @@ export class ProcessTree {
     this.#treeId = treeId;
     this.#forksBefore = forksBefore;
     this.#ownChild = options.ownChild ?? false;
+    this.#spawnSeq = this.#ownChild ? recordOwnSpawn(leaderPid) : ownSpawnSeq();
     if (this.#ownChild) sharedTable.addLeader(leaderPid);
   }
 
@@ -178,13 +182,14 @@ export class ProcessTree {
    */
   collect(): ProcEntry[] {
     const leader = this.leaderPid;
-    const last = HAS_PROC ? lastPid() : -1;
-    // If no pid was handed out since the leader's own, the tree is the leader: no listing needed.
-    if (last === leader && pidWindow(leader, this.#forksBefore)) {
-      this.#lastPidAtCollect = leader;
+    // If every pid handed out since the leader's own went to this host's later spawns, the tree
+    // is the leader: no listing needed.
+    const quiet = HAS_PROC && this.#forkedNothing();
+    if (quiet !== false) {
+      this.#lastPidAtCollect = quiet;
       return this.#keepLive(this.#leaderReaped ? [] : [readProcEntry(leader)]);
     }
-    const scope = sharedTable.scope(leader, this.#forksBefore, last);
+    const scope = sharedTable.scope(leader, this.#forksBefore);
     this.#lastPidAtCollect = scope.before;
     const members = new Map<number, ProcEntry>();
     const add = (e: ProcEntry | undefined) => {
@@ -258,11 +263,16 @@ export class ProcessTree {
 
   /**
    * Whether anything could have outlived a leader whose group and pipes are gone: false only when
-   * no pid at all was handed out on the machine after the leader's (one small read), so the leader
-   * cannot have forked. Otherwise a collect() is needed to tell.
+   * every pid handed out on the machine after the leader's went to this host's own later spawns
+   * (two small reads), so the leader cannot have forked. Otherwise a collect() is needed to tell.
    */
   mayHaveOutlived(): boolean {
-    return !HAS_PROC || lastPid() !== this.leaderPid;
+    return !HAS_PROC || this.#forkedNothing() === false;
+  }
+
+  /** The last pid handed out, when the leader cannot have forked; else false. */
+  #forkedNothing(): number | false {
+    return nothingForkedSince(this.leaderPid, this.#spawnSeq, this.#forksBefore);
   }
 
   /**

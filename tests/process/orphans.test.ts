@@ -82,6 +82,42 @@ describe('descendants left behind by a process that exits on its own', () => {
     }
   });
 
+  it('a detached daemon is found while sibling spawns of the host keep taking pids', async () => {
+    // The exit is settled without a scan only when every pid after the leader's went to the host's
+    // own spawns; the daemon's pid (and its shell's) did not, so it is still looked for and found.
+    const pm = newManager({ stop: { graceMs: 500 } });
+    const dir = mkdtempSync(join(tmpdir(), 'pw-daemon-'));
+    try {
+      const pidFile = join(dir, 'pid');
+      const p = pm.spawn({
+        command: 'bash',
+        // It ends when told (a line on stdin), once siblings have been spawned after it.
+        args: [
+          '-c',
+          `setsid bash -c 'echo $$ > ${pidFile}.tmp; mv ${pidFile}.tmp ${pidFile}; exec -a pwdaemon sleep 30' </dev/null >/dev/null 2>&1 & while [ ! -s ${pidFile} ]; do :; done; read -r _`,
+        ],
+        stdin: 'pipe',
+      });
+      let siblings = 0;
+      let ended = false;
+      void p.exited.then(() => (ended = true));
+      const worker = async () => {
+        while (!ended) {
+          const e = await pm.spawn({ command: 'true' }).exited;
+          expect(e.state).toBe('completed');
+          if (++siblings === 16) p.end();
+        }
+      };
+      const [exit] = await Promise.all([p.exited, ...Array.from({ length: 4 }, worker)]);
+      const daemon = Number(readFileSync(pidFile, 'utf8'));
+      expect(siblings).toBeGreaterThan(0);
+      expect(exit.orphans).toContain(daemon);
+      expect(isAlive(daemon)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("orphans: 'keep' reports such a daemon and leaves it to the host", async () => {
     const pm = newManager({ orphans: 'keep' });
     const dir = mkdtempSync(join(tmpdir(), 'pw-daemon-'));
