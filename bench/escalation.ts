@@ -5,7 +5,7 @@
  * (b) A cooperative child (`sleep 30`): raw SIGTERM → 'close' vs procward stop() → resolved.
  */
 import { join } from 'node:path';
-import { ProcessManager, type ManagedProcess } from '../src/index.js';
+import { ProcessManager, type ManagedProcess } from './lib/library.js';
 import { closed, exited, FIXTURES, rawSpawn } from './lib/children.js';
 import { row, type Row } from './lib/report.js';
 import { alternate, median, round, worstOf } from './lib/stats.js';

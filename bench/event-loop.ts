@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { ProcessManager } from '../src/index.js';
+import { ProcessManager } from './lib/library.js';
 import { closed, FIXTURES, rawSpawn } from './lib/children.js';
 import { row, type Row } from './lib/report.js';
 import { alternate, mean, median, round, worstOf } from './lib/stats.js';

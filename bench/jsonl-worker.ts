@@ -8,7 +8,7 @@
  * either "before" reading, so neither figure includes it.
  */
 import { PerformanceObserver } from 'node:perf_hooks';
-import { JsonLinesParser } from '../src/entries/parsers.js';
+import { JsonLinesParser } from './lib/library.js';
 import { watchPeakRss } from './lib/worker.js';
 import { CHUNK_SEED, INPUT_BYTES, INPUT_SEED, PlainSplitter, claudeStream, expected, randomChunks, tokensOf, verify, type Expected } from './lib/jsonl-input.js';
 

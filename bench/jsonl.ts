@@ -14,7 +14,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { JsonLinesParser } from '../src/entries/parsers.js';
+import { JsonLinesParser } from './lib/library.js';
 import { CHUNK_SEED, INPUT_BYTES, INPUT_SEED, claudeStream, chunk, describeInput, expected, prefix, randomChunks, tokensOf, verify, PlainSplitter, type Expected } from './lib/jsonl-input.js';
 import { runWorker } from './lib/worker.js';
 import { row, type Row } from './lib/report.js';

@@ -5,7 +5,7 @@
  * reset (clear_refs 5) just before the child starts, so VmHWM covers the streaming only.
  */
 import { spawn } from 'node:child_process';
-import { ProcessManager } from '../src/index.js';
+import { ProcessManager } from './lib/library.js';
 import { DEFAULTS } from '../src/options/defaults.js';
 import { watchPeakRss } from './lib/worker.js';
 

@@ -6,7 +6,7 @@
  * host's event loop is blocked.
  */
 import { spawnSync } from 'node:child_process';
-import { ProcessManager } from '../src/index.js';
+import { ProcessManager } from './lib/library.js';
 import { row, type Row } from './lib/report.js';
 import { alternate, median, round, worstOf } from './lib/stats.js';
 

@@ -9,7 +9,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pty from '@lydell/node-pty';
-import { ProcessManager } from '../src/index.js';
+import { ProcessManager } from './lib/library.js';
 import { DEFAULTS } from '../src/options/defaults.js';
 import { killRawChildren, trackPty } from './lib/children.js';
 import { watchPeakRss } from './lib/worker.js';

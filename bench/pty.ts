@@ -18,7 +18,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { IPty } from '@lydell/node-pty';
-import { ProcessManager } from '../src/index.js';
+import { ProcessManager } from './lib/library.js';
 import { DEFAULTS } from '../src/options/defaults.js';
 import { trackPty } from './lib/children.js';
 import { runWorker } from './lib/worker.js';

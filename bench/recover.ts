@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProcessManager } from '../src/index.js';
+import { ProcessManager } from './lib/library.js';
 import { row, type Row } from './lib/report.js';
 import { alternate, median, round, worstOf } from './lib/stats.js';
 

@@ -3,7 +3,7 @@
  * byte. Raw: a bare stdout 'data' listener until 'close'. procward: an 'output' listener until
  * `exited` (which also means every output chunk has been delivered).
  */
-import { ProcessManager } from '../src/index.js';
+import { ProcessManager } from './lib/library.js';
 import { closed, rawSpawn } from './lib/children.js';
 import { row, type Row } from './lib/report.js';
 import { alternate, median, round, worstOf } from './lib/stats.js';

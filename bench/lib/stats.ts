@@ -46,6 +46,16 @@ export async function alternate(reps: number, raw: () => Promise<number>, procwa
   return out;
 }
 
+/**
+ * procward / raw of each round with the raw round run next to it: the machine's slow and fast
+ * stretches (seconds long here) hit both sides of a pair alike, so the spread of these ratios is
+ * the library's, not the machine's. Median and the worst (lowest for rates, highest for times).
+ */
+export function pairedRatios(s: Paired, better: 'lower' | 'higher' = 'lower'): { median: number; worst: number; all: number[] } {
+  const all = s.raw.map((r, i) => s.procward[i]! / r);
+  return { median: median(all), worst: better === 'lower' ? Math.max(...all) : Math.min(...all), all };
+}
+
 export function round(n: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;

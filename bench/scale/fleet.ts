@@ -3,7 +3,7 @@
  * puts them) or through a ProcessManager, started and waited for until every one is running.
  */
 import type { ChildProcess } from 'node:child_process';
-import { ProcessManager, type ManagedProcess, type SpawnOptions } from '../../src/index.js';
+import { ProcessManager, type ManagedProcess, type SpawnOptions } from '../lib/library.js';
 import { closed, rawSpawn } from '../lib/children.js';
 
 export const SLEEP: SpawnOptions = { command: 'sleep', args: ['300'] };

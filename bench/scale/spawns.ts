@@ -3,7 +3,7 @@
  * `started`), and the longest event-loop block while a burst of Node children starts through a
  * manager with default options (raw: the same spawn() calls in one loop, one block by design).
  */
-import { ProcessManager } from '../../src/index.js';
+import { ProcessManager } from '../lib/library.js';
 import { killRawChildren, rawSpawn } from '../lib/children.js';
 import { probeLoop, type LoopBlock } from '../lib/loop-probe.js';
 import { pwFleet, rawFleet, rawStop, settle, spawned } from './fleet.js';

@@ -3,7 +3,7 @@
  * group and waiting for every close, with the longest event-loop block of each; and stopping one
  * process while N−1 siblings live against stopping it alone.
  */
-import { ProcessManager, type ManagedProcess } from '../../src/index.js';
+import { ProcessManager, type ManagedProcess } from '../lib/library.js';
 import { probeLoop, type LoopBlock } from '../lib/loop-probe.js';
 import { alternate } from '../lib/stats.js';
 import { pwFleet, rawFleet, rawStop, settle, SLEEP } from './fleet.js';
