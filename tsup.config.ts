@@ -7,6 +7,7 @@ export const entries = {
   agents: 'src/entries/agents.ts',
   parsers: 'src/entries/parsers.ts',
   spool: 'src/entries/spool.ts',
+  server: 'src/entries/server.ts',
 };
 
 const shared: Options = {

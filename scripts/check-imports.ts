@@ -27,12 +27,13 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['internal'], // helpers with no procward concept in them: deferred, guarded, next-turn, inheritable descriptors
   ['state-machine', 'output', 'events', 'state-dir'], // the core data structures
   ['options'], // zod schemas and defaults (they name the states)
-  ['parsers', 'tree', 'restart', 'admission'], // pure logic and /proc readers that take resolved options
+  ['parsers', 'tree', 'restart', 'admission', 'protocol'], // pure logic and /proc readers that take resolved options; the wire protocol's schemas
   ['spawn', 'monitor'], // starting a child (its env carries the tree markers), sampling a tree
   ['pty', 'tmux', 'spool', 'watchdog'], // the backends and the host watchdog, on top of spawn
   ['process'], // ManagedProcess: one process over all of the above
   ['agents', 'ledger'], // what is built from ManagedProcesses: agent runs, the ledger of a registry
   ['registry'], // ProcessManager
+  ['server'], // the wire protocol served over a transport (createChannel)
   ['entries'], // the subpath entries (procward/agents, …) and the typed error map the entries share
   ['index.ts'], // the public surface
 ];

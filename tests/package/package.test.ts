@@ -41,11 +41,13 @@ const SUBPATHS = {
   require: `const { ProcwardError, isProcwardError } = require('procward');
 const { claudeAdapter, parseClaudeLine, parseCodexLine } = require('procward/agents');
 const { parseJsonLines, stripAnsi, terminalLine } = require('procward/parsers');
-const { readSpool } = require('procward/spool');`,
+const { readSpool } = require('procward/spool');
+const { createChannel, ClientMessageSchema, PROTOCOL_VERSION } = require('procward/server');`,
   import: `import { ProcwardError, isProcwardError } from 'procward';
 import { claudeAdapter, parseClaudeLine, parseCodexLine } from 'procward/agents';
 import { parseJsonLines, stripAnsi, terminalLine } from 'procward/parsers';
-import { readSpool } from 'procward/spool';`,
+import { readSpool } from 'procward/spool';
+import { createChannel, ClientMessageSchema, PROTOCOL_VERSION } from 'procward/server';`,
 };
 const useSubpaths = (load: string) => `${load}
 const out = {};
@@ -53,6 +55,7 @@ out.argv = claudeAdapter.args({ prompt: '-x', cwd: '/w', model: 'sonnet', resume
 out.codex = parseCodexLine({ type: 'thread.started', thread_id: 't1' });
 out.claude = parseClaudeLine({ type: 'telemetry_v9' }).kind;
 out.text = [stripAnsi('\\x1b[1mbold\\x1b[0m'), terminalLine('ab\\rX')];
+out.server = [typeof createChannel, ClientMessageSchema.safeParse({ type: 'auth', v: PROTOCOL_VERSION }).success];
 try {
   readSpool('/nonexistent/procward-spool');
 } catch (e) {
@@ -70,7 +73,7 @@ describe('built package: subpaths', () => {
   it.each([
     ['require', ['-e', useSubpaths(SUBPATHS.require)]],
     ['import', ['--input-type=module', '-e', useSubpaths(SUBPATHS.import)]],
-  ])('procward/agents, procward/parsers and procward/spool work from %s by package name', async (_how, args) => {
+  ])('procward/agents, procward/parsers, procward/spool and procward/server work from %s by package name', async (_how, args) => {
     const pm = newManager();
     const p = pm.spawn({ command: process.execPath, args: args as string[], cwd: root });
     const exit = await p.exited;
@@ -81,6 +84,7 @@ describe('built package: subpaths', () => {
       codex: { kind: 'known', message: { type: 'thread.started', thread_id: 't1' } },
       claude: 'unknown',
       text: ['bold', 'Xb'],
+      server: ['function', true],
       spool: { sameClass: true, narrowed: true },
       jsonl: ['value:1', 'invalid:2', 'value:3'],
     });
