@@ -8,6 +8,7 @@ export const entries = {
   parsers: 'src/entries/parsers.ts',
   spool: 'src/entries/spool.ts',
   server: 'src/entries/server.ts',
+  client: 'src/entries/client.ts',
 };
 
 const shared: Options = {

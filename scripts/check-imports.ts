@@ -33,7 +33,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['process'], // ManagedProcess: one process over all of the above
   ['agents', 'ledger'], // what is built from ManagedProcesses: agent runs, the ledger of a registry
   ['registry'], // ProcessManager
-  ['server'], // the wire protocol served over a transport (createChannel)
+  ['server', 'client'], // the wire protocol served over a transport (createChannel), and its client
   ['entries'], // the subpath entries (procward/agents, …) and the typed error map the entries share
   ['index.ts'], // the public surface
 ];

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { useManager } from '../helpers/use-manager.js';
@@ -42,12 +43,14 @@ const SUBPATHS = {
 const { claudeAdapter, parseClaudeLine, parseCodexLine } = require('procward/agents');
 const { parseJsonLines, stripAnsi, terminalLine } = require('procward/parsers');
 const { readSpool } = require('procward/spool');
-const { createChannel, ClientMessageSchema, PROTOCOL_VERSION } = require('procward/server');`,
+const { createChannel, ClientMessageSchema, PROTOCOL_VERSION } = require('procward/server');
+const { connect } = require('procward/client');`,
   import: `import { ProcwardError, isProcwardError } from 'procward';
 import { claudeAdapter, parseClaudeLine, parseCodexLine } from 'procward/agents';
 import { parseJsonLines, stripAnsi, terminalLine } from 'procward/parsers';
 import { readSpool } from 'procward/spool';
-import { createChannel, ClientMessageSchema, PROTOCOL_VERSION } from 'procward/server';`,
+import { createChannel, ClientMessageSchema, PROTOCOL_VERSION } from 'procward/server';
+import { connect } from 'procward/client';`,
 };
 const useSubpaths = (load: string) => `${load}
 const out = {};
@@ -55,7 +58,7 @@ out.argv = claudeAdapter.args({ prompt: '-x', cwd: '/w', model: 'sonnet', resume
 out.codex = parseCodexLine({ type: 'thread.started', thread_id: 't1' });
 out.claude = parseClaudeLine({ type: 'telemetry_v9' }).kind;
 out.text = [stripAnsi('\\x1b[1mbold\\x1b[0m'), terminalLine('ab\\rX')];
-out.server = [typeof createChannel, ClientMessageSchema.safeParse({ type: 'auth', v: PROTOCOL_VERSION }).success];
+out.server = [typeof createChannel, ClientMessageSchema.safeParse({ type: 'auth', v: PROTOCOL_VERSION }).success, typeof connect];
 try {
   readSpool('/nonexistent/procward-spool');
 } catch (e) {
@@ -73,7 +76,7 @@ describe('built package: subpaths', () => {
   it.each([
     ['require', ['-e', useSubpaths(SUBPATHS.require)]],
     ['import', ['--input-type=module', '-e', useSubpaths(SUBPATHS.import)]],
-  ])('procward/agents, procward/parsers, procward/spool and procward/server work from %s by package name', async (_how, args) => {
+  ])('procward/agents, procward/parsers, procward/spool, procward/server and procward/client work from %s by package name', async (_how, args) => {
     const pm = newManager();
     const p = pm.spawn({ command: process.execPath, args: args as string[], cwd: root });
     const exit = await p.exited;
@@ -84,7 +87,7 @@ describe('built package: subpaths', () => {
       codex: { kind: 'known', message: { type: 'thread.started', thread_id: 't1' } },
       claude: 'unknown',
       text: ['bold', 'Xb'],
-      server: ['function', true],
+      server: ['function', true, 'function'],
       spool: { sameClass: true, narrowed: true },
       jsonl: ['value:1', 'invalid:2', 'value:3'],
     });
@@ -102,6 +105,28 @@ try { readSpool('/nonexistent/procward-spool'); } catch (e) {
     const exit = await p.exited;
     expect(exit.stderrTail).toBe('');
     expect(JSON.parse(p.output.read().data.toString())).toEqual({ instanceOf: false, brand: true });
+  });
+});
+
+describe('built package: procward/client', () => {
+  it('loads nothing of Node, in either format, so that a browser or a renderer can bundle it', () => {
+    for (const entry of ['client.js', 'client.cjs']) {
+      const seen = new Set<string>();
+      const bare = new Set<string>();
+      const visit = (file: string) => {
+        if (seen.has(file)) return;
+        seen.add(file);
+        const code = readFileSync(root + 'dist/' + file, 'utf8');
+        for (const [, spec] of code.matchAll(/(?:from\s*|require\()\s*["']([^"']+)["']/g)) {
+          if (spec!.startsWith('./')) visit(spec!.slice(2));
+          else bare.add(spec!);
+        }
+      };
+      visit(entry);
+      const node = [...bare].filter((s) => s.startsWith('node:') || builtinModules.includes(s));
+      expect(node, entry).toEqual([]);
+      expect([...bare].sort(), entry).toEqual(['eventemitter3', 'zod']);
+    }
   });
 });
 
