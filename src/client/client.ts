@@ -72,6 +72,7 @@ export class RemoteSubscription extends EventEmitter<RemoteSubscriptionEvents> {
   readonly id: string;
   #offset: number;
   #ended = false;
+  #exit: Exit['exit'] | undefined;
   readonly #queue: OutputBytes[] = [];
   #wake: (() => void) | undefined;
   readonly #unsubscribe: () => void;
@@ -92,6 +93,11 @@ export class RemoteSubscription extends EventEmitter<RemoteSubscriptionEvents> {
     return this.#ended;
   }
 
+  /** The exit record, once the server sent it (it comes after the last byte). */
+  get exit(): Exit['exit'] | undefined {
+    return this.#exit;
+  }
+
   /** @internal */
   deliver(m: ServerMessage): void {
     if (m.type === 'output') {
@@ -108,6 +114,7 @@ export class RemoteSubscription extends EventEmitter<RemoteSubscriptionEvents> {
       this.emit('state', { from: s.from, to: s.to, reason: s.reason });
     } else if (m.type === 'exit') {
       this.#ended = true;
+      this.#exit = m.exit;
       this.#notify();
       this.emit('exit', m.exit);
     }

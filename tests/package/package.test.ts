@@ -43,13 +43,13 @@ const SUBPATHS = {
 const { claudeAdapter, parseClaudeLine, parseCodexLine } = require('procward/agents');
 const { parseJsonLines, stripAnsi, terminalLine } = require('procward/parsers');
 const { readSpool } = require('procward/spool');
-const { createChannel, ClientMessageSchema, PROTOCOL_VERSION } = require('procward/server');
+const { createChannel, createServer, ClientMessageSchema, PROTOCOL_VERSION } = require('procward/server');
 const { connect } = require('procward/client');`,
   import: `import { ProcwardError, isProcwardError } from 'procward';
 import { claudeAdapter, parseClaudeLine, parseCodexLine } from 'procward/agents';
 import { parseJsonLines, stripAnsi, terminalLine } from 'procward/parsers';
 import { readSpool } from 'procward/spool';
-import { createChannel, ClientMessageSchema, PROTOCOL_VERSION } from 'procward/server';
+import { createChannel, createServer, ClientMessageSchema, PROTOCOL_VERSION } from 'procward/server';
 import { connect } from 'procward/client';`,
 };
 const useSubpaths = (load: string) => `${load}
@@ -58,7 +58,7 @@ out.argv = claudeAdapter.args({ prompt: '-x', cwd: '/w', model: 'sonnet', resume
 out.codex = parseCodexLine({ type: 'thread.started', thread_id: 't1' });
 out.claude = parseClaudeLine({ type: 'telemetry_v9' }).kind;
 out.text = [stripAnsi('\\x1b[1mbold\\x1b[0m'), terminalLine('ab\\rX')];
-out.server = [typeof createChannel, ClientMessageSchema.safeParse({ type: 'auth', v: PROTOCOL_VERSION }).success, typeof connect];
+out.server = [typeof createChannel === typeof createServer, ClientMessageSchema.safeParse({ type: 'auth', v: PROTOCOL_VERSION }).success, typeof connect];
 try {
   readSpool('/nonexistent/procward-spool');
 } catch (e) {
@@ -87,7 +87,7 @@ describe('built package: subpaths', () => {
       codex: { kind: 'known', message: { type: 'thread.started', thread_id: 't1' } },
       claude: 'unknown',
       text: ['bold', 'Xb'],
-      server: ['function', true, 'function'],
+      server: [true, true, 'function'],
       spool: { sameClass: true, narrowed: true },
       jsonl: ['value:1', 'invalid:2', 'value:3'],
     });

@@ -61,9 +61,8 @@ describe('procward/client over a MessagePort', () => {
 
     const second = pair(pm);
     const rest = await second.client.subscribe(p.id, { since: resumeAt });
-    const exit = new Promise((r) => rest.once('exit', r));
     for await (const chunk of rest) got.push(chunk);
-    expect(await exit).toMatchObject({ state: 'completed' });
+    expect(rest.exit).toMatchObject({ state: 'completed' });
     expect(text(got)).toBe(p.output.read({ since: 0 }).data.toString());
     expect(rest.ended).toBe(true);
   });
