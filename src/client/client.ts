@@ -1,38 +1,12 @@
 import { EventEmitter } from 'eventemitter3';
 import { PROTOCOL_VERSION, ServerMessageSchema, type ClientMessage, type ServerMessage } from '../protocol/messages.js';
+import { portTransport, type ClientTransport, type PortLike } from './transport.js';
+import { websocketTransport, type WebSocketTransportOptions } from './websocket-transport.js';
 
 /**
  * Browser-safe: nothing here uses a Node built-in, so that a renderer, a web page or a worker can
  * load it. Bytes are Uint8Arrays, decoded from the protocol's base64 with atob.
  */
-
-/** A message transport: the client's end of what createChannel serves (a MessagePort, an IPC pair). */
-export interface ClientTransport {
-  send(message: ClientMessage): void;
-  /** Registers the listener for the server's messages (objects, or JSON text); returns a function that removes it. */
-  onMessage(listener: (message: unknown) => void): () => void;
-}
-
-/** Anything with postMessage and message events: a MessagePort (browser or Node), a Worker, a BroadcastChannel. */
-export interface PortLike {
-  postMessage(message: unknown): void;
-  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
-  removeEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
-  start?(): void;
-}
-
-/** The transport of a MessagePort-like object. */
-export function portTransport(port: PortLike): ClientTransport {
-  return {
-    send: (m) => port.postMessage(m),
-    onMessage: (listener) => {
-      const h = (e: { data: unknown }) => listener(e.data);
-      port.addEventListener('message', h);
-      port.start?.(); // a browser MessagePort delivers nothing until started
-      return () => port.removeEventListener('message', h);
-    },
-  };
-}
 
 /** A request the server answered with `error`: its wire code (the library's error codes, and the protocol's own) and message. */
 export class RemoteError extends Error {
@@ -162,9 +136,10 @@ let refs = 0;
  * the server's answer or reject with a RemoteError; nothing is sent before `ready`.
  */
 export class Client extends EventEmitter<ClientEvents> {
-  /** Resolves once the server accepted the protocol version (rejects with PROTOCOL_VERSION otherwise). */
-  readonly ready: Promise<void>;
   readonly #transport: ClientTransport;
+  readonly #token: string | undefined;
+  #ready!: Promise<void>;
+  #down: (() => void) | undefined;
   readonly #pending = new Map<string, { resolve: (v: unknown) => void; reject: (e: RemoteError) => void }>();
   readonly #subs = new Map<string, RemoteSubscription>();
   readonly #stop: () => void;
@@ -173,10 +148,46 @@ export class Client extends EventEmitter<ClientEvents> {
   constructor(transport: ClientTransport, options: { token?: string } = {}) {
     super();
     this.#transport = transport;
+    this.#token = options.token;
     this.#stop = transport.onMessage((raw) => this.#receive(raw));
-    this.ready = this.#ask({ type: 'auth', v: PROTOCOL_VERSION, ...(options.token !== undefined ? { token: options.token } : {}) }).then(() => undefined);
+    void this.#handshake(); // its failure is ready()'s rejection, already handled there
+    transport.onConnection?.((state) => (state === 'down' ? this.#lost() : this.#reconnected()));
+  }
+
+  /** Resolves once the server accepted the protocol version (rejects with PROTOCOL_VERSION otherwise); after a reconnect, once it did again. */
+  get ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  #handshake(): Promise<void> {
+    this.#ready = this.#ask({ type: 'auth', v: PROTOCOL_VERSION, ...(this.#token !== undefined ? { token: this.#token } : {}) }).then(() => undefined);
     // A failed handshake rejects every request made before it; this keeps it from being unhandled.
-    this.ready.catch(() => {});
+    this.#ready.catch(() => {});
+    return this.#ready;
+  }
+
+  /** The connection is gone: what was asked over it has no answer coming; new requests wait for the next one. */
+  #lost(): void {
+    for (const p of this.#pending.values()) p.reject(new RemoteError('DISCONNECTED', 'the connection was lost before the server answered'));
+    this.#pending.clear();
+    this.#ready = new Promise<void>((r) => (this.#down = r));
+    this.#ready.catch(() => {});
+  }
+
+  #reconnected(): void {
+    const waiting = this.#down;
+    this.#down = undefined;
+    const again = this.#handshake();
+    // Requests made while the connection was down go on either way (and fail on their own if the handshake did).
+    void again.finally(() => waiting?.()).catch(() => {});
+    again
+      .then(async () => {
+        // Each subscription goes on from the byte after the last one it received.
+        for (const sub of this.#subs.values()) {
+          await this.#ask({ type: 'subscribe', id: sub.id, since: sub.offset }).catch((err: RemoteError) => this.emit('error', err));
+        }
+      })
+      .catch((err: RemoteError) => this.emit('error', err));
   }
 
   list(): Promise<Record<string, unknown>[]> {
@@ -232,6 +243,7 @@ export class Client extends EventEmitter<ClientEvents> {
     if (this.#closed) return;
     this.#closed = true;
     this.#stop();
+    this.#transport.close?.();
     for (const sub of this.#subs.values()) sub.close();
     for (const p of this.#pending.values()) p.reject(new RemoteError('CLOSED', 'the client was closed'));
     this.#pending.clear();
@@ -294,10 +306,10 @@ export class Client extends EventEmitter<ClientEvents> {
   }
 }
 
-/** Connects to a channel over a transport (or a MessagePort-like object). */
-export function connect(target: ClientTransport | PortLike, options: { token?: string } = {}): Client {
-  const transport = 'postMessage' in target ? portTransport(target) : target;
-  return new Client(transport, options);
+/** Connects to a channel over a transport, a MessagePort-like object, or a server's WebSocket URL (reconnecting, resuming each subscription). */
+export function connect(target: string | ClientTransport | PortLike, options: { token?: string } & WebSocketTransportOptions = {}): Client {
+  const transport = typeof target === 'string' ? websocketTransport(target, options) : 'postMessage' in target ? portTransport(target) : target;
+  return new Client(transport, { ...(options.token !== undefined ? { token: options.token } : {}) });
 }
 
 function fromBase64(text: string): Uint8Array {
