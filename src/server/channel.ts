@@ -138,6 +138,14 @@ export function createChannel(pm: ProcessManager, options: ChannelOptions): Chan
     if (await allowed('read', { process: p.info })) if (events) send(m);
   }
 
+  /** Answers `m` when `action` settles: `ok` with its result, or the error it ended with. */
+  const finish = (m: { ref?: string | undefined; id: string }, action: Promise<unknown>) => {
+    action.then(
+      (result) => send({ type: 'ok', ref: m.ref, ...(result === undefined ? {} : { result: json(result) }) }),
+      (err: unknown) => (err instanceof ProcwardError ? fail(err.code, err.message, m.ref, m.id) : fail('INTERNAL', `${(err as Error)?.message ?? String(err)}`, m.ref, m.id)),
+    );
+  };
+
   const handlers: { [T in ClientMessage['type']]: (m: Request<T>) => Promise<void> } = {
     auth: async (m) => {
       if (authed) return fail('BAD_MESSAGE', 'already authenticated: auth is sent once', m.ref);
@@ -166,8 +174,10 @@ export function createChannel(pm: ProcessManager, options: ChannelOptions): Chan
     write: async (m) => {
       const p = await visible(m.id, 'write');
       if (!p) return notFound(m.id, m.ref);
-      await p.write(m.encoding === 'base64' ? Buffer.from(m.data, 'base64') : m.data);
-      send({ type: 'ok', ref: m.ref });
+      finish(
+        m,
+        p.write(m.encoding === 'base64' ? Buffer.from(m.data, 'base64') : m.data).then(() => undefined),
+      );
     },
     resize: async (m) => {
       const p = await visible(m.id, 'resize');
@@ -178,12 +188,12 @@ export function createChannel(pm: ProcessManager, options: ChannelOptions): Chan
     stop: async (m) => {
       const p = await visible(m.id, 'stop');
       if (!p) return notFound(m.id, m.ref);
-      send({ type: 'ok', ref: m.ref, result: json(await p.stop()) });
+      finish(m, p.stop());
     },
     kill: async (m) => {
       const p = await visible(m.id, 'kill');
       if (!p) return notFound(m.id, m.ref);
-      send({ type: 'ok', ref: m.ref, result: json(await p.kill()) });
+      finish(m, p.kill());
     },
     spawn: async (m) => {
       const template = Object.hasOwn(templates, m.command) ? (templates[m.command] as SpawnTemplate) : undefined;
@@ -227,8 +237,12 @@ export function createChannel(pm: ProcessManager, options: ChannelOptions): Chan
     }
   }
 
+  // Messages are handled one after another, in the order they came: an authorize() that answers
+  // one request later than the next must not reorder two writes. What takes long once started
+  // (a stop's grace, a write into a full pipe) answers when it is done, without holding the rest.
+  let turn: Promise<void> = Promise.resolve();
   const stopListening = o.onMessage((raw) => {
-    if (!closed) handle(raw).catch(() => {});
+    if (!closed) turn = turn.then(() => handle(raw)).catch(() => {});
   });
   pm.on('spawn', onSpawn);
   pm.on('state', onState);

@@ -81,7 +81,9 @@ export function createServer(pm: ProcessManager, options: ServerOptions): Procwa
   };
 
   function refuse(socket: Duplex, status: number, reason: string): void {
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n${JSON.stringify({ error: reason, code: status === 403 ? 'FORBIDDEN' : 'UNAVAILABLE' })}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n${JSON.stringify({ error: reason, code: status === 403 ? 'FORBIDDEN' : status === 404 ? 'NOT_FOUND' : 'UNAVAILABLE' })}`,
+    );
     socket.destroy();
   }
 

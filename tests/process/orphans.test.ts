@@ -8,6 +8,13 @@ import { useManager } from '../helpers/use-manager.js';
 
 const newManager = useManager();
 
+/**
+ * A leader that starts a detached daemon (setsid, its output elsewhere) which writes its own pid
+ * to `pidFile` before the leader goes on: by then it has left the group. `then` runs after that.
+ */
+const withDaemon = (pidFile: string, exec: string, then = '') =>
+  `setsid bash -c 'echo $$ > ${pidFile}.tmp; mv ${pidFile}.tmp ${pidFile}; exec ${exec}' </dev/null >/dev/null 2>&1 & while [ ! -s ${pidFile} ]; do :; done${then}`;
+
 describe('descendants left behind by a process that exits on its own', () => {
   it('a background job holding the pipe neither hangs the exit nor survives it', async () => {
     const pm = newManager({ stop: { graceMs: 500 } });
@@ -70,7 +77,7 @@ describe('descendants left behind by a process that exits on its own', () => {
       // The daemon writes its pid itself before the leader exits: by then it has left the group.
       const p = pm.spawn({
         command: 'bash',
-        args: ['-c', `setsid bash -c 'echo $$ > ${pidFile}.tmp; mv ${pidFile}.tmp ${pidFile}; exec -a pwdaemon sleep 30' </dev/null >/dev/null 2>&1 & while [ ! -s ${pidFile} ]; do :; done`],
+        args: ['-c', withDaemon(pidFile, '-a pwdaemon sleep 30')],
       });
       const exit = await p.exited;
       const daemon = Number(readFileSync(pidFile, 'utf8'));
@@ -92,10 +99,7 @@ describe('descendants left behind by a process that exits on its own', () => {
       const p = pm.spawn({
         command: 'bash',
         // It ends when told (a line on stdin), once siblings have been spawned after it.
-        args: [
-          '-c',
-          `setsid bash -c 'echo $$ > ${pidFile}.tmp; mv ${pidFile}.tmp ${pidFile}; exec -a pwdaemon sleep 30' </dev/null >/dev/null 2>&1 & while [ ! -s ${pidFile} ]; do :; done; read -r _`,
-        ],
+        args: ['-c', withDaemon(pidFile, '-a pwdaemon sleep 30', '; read -r _')],
         stdin: 'pipe',
       });
       let siblings = 0;
@@ -126,7 +130,7 @@ describe('descendants left behind by a process that exits on its own', () => {
       const pidFile = join(dir, 'pid');
       const p = pm.spawn({
         command: 'bash',
-        args: ['-c', `setsid bash -c 'echo $$ > ${pidFile}.tmp; mv ${pidFile}.tmp ${pidFile}; exec sleep 30' </dev/null >/dev/null 2>&1 & while [ ! -s ${pidFile} ]; do :; done`],
+        args: ['-c', withDaemon(pidFile, 'sleep 30')],
       });
       const exit = await p.exited;
       daemon = Number(readFileSync(pidFile, 'utf8'));

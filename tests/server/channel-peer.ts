@@ -4,6 +4,29 @@ import { PROTOCOL_VERSION, ServerMessageSchema, type ServerMessage } from '../..
 import { createChannel, type Channel, type ChannelOptions } from '../../src/server/channel.js';
 import { waitFor } from '../helpers/proc.js';
 
+/** A channel served on one end of a real MessageChannel; `port` is the client's end. */
+export function serveOverPort(pm: ProcessManager, options: Partial<ChannelOptions> = {}): { channel: Channel; port: MessagePort; close: () => void } {
+  const { port1, port2 } = new MessageChannel();
+  const channel = createChannel(pm, {
+    principal: { id: 'tester' },
+    send: (m) => port1.postMessage(m),
+    onMessage: (listener) => {
+      port1.on('message', listener);
+      return () => port1.off('message', listener);
+    },
+    ...options,
+  });
+  return {
+    channel,
+    port: port2,
+    close: () => {
+      channel.close();
+      port1.close();
+      port2.close();
+    },
+  };
+}
+
 /**
  * The client's end of a channel served over a real MessageChannel (structured clone, as an
  * Electron or worker port would carry it): what it sends goes through the port, and every message
@@ -13,23 +36,15 @@ export class Peer {
   readonly received: ServerMessage[] = [];
   readonly channel: Channel;
   readonly #port: MessagePort;
-  readonly #server: MessagePort;
+  readonly #close: () => void;
   #refs = 0;
 
   constructor(pm: ProcessManager, options: Partial<ChannelOptions> = {}) {
-    const { port1, port2 } = new MessageChannel();
-    this.#server = port1;
-    this.#port = port2;
+    const served = serveOverPort(pm, options);
+    this.channel = served.channel;
+    this.#port = served.port;
+    this.#close = served.close;
     this.#port.on('message', (m: unknown) => this.received.push(ServerMessageSchema.parse(m)));
-    this.channel = createChannel(pm, {
-      principal: { id: 'tester' },
-      send: (m) => port1.postMessage(m),
-      onMessage: (listener) => {
-        port1.on('message', listener);
-        return () => port1.off('message', listener);
-      },
-      ...options,
-    });
   }
 
   send(message: unknown): void {
@@ -72,8 +87,6 @@ export class Peer {
   }
 
   close(): void {
-    this.channel.close();
-    this.#port.close();
-    this.#server.close();
+    this.#close();
   }
 }

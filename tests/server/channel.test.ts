@@ -5,6 +5,7 @@ import type { Action } from '../../src/server/access.js';
 import { defineCommand } from '../../src/server/templates.js';
 import { fixture, isAlive, waitFor } from '../helpers/proc.js';
 import { useManager } from '../helpers/use-manager.js';
+import { lineNumbers, upTo } from '../helpers/numbered.js';
 import { Peer } from './channel-peer.js';
 
 const newManager = useManager();
@@ -68,13 +69,7 @@ describe('createChannel: the protocol over a MessagePort', () => {
     }
     const whole = Buffer.concat(parts);
     expect(whole.equals(p.output.read({ since: 0 }).data)).toBe(true);
-    expect(
-      whole
-        .toString()
-        .trim()
-        .split('\n')
-        .map((l) => (JSON.parse(l) as { n: number }).n),
-    ).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(lineNumbers(whole)).toEqual(upTo(200));
   });
 
   it('tells a client what was evicted before it got it', async () => {
@@ -181,6 +176,26 @@ describe('createChannel: the protocol over a MessagePort', () => {
     await c.request({ type: 'write', id: t.id, data: 'stty size\n' });
     await t.waitForOutput('30 100');
     expect(await c.request({ type: 'resize', id: p.id, cols: 100, rows: 30 })).toMatchObject({ type: 'error', code: 'NOT_SUPPORTED' });
+  });
+
+  it('handles requests in the order they came, even when authorize() answers the later ones first', async () => {
+    const pm = newManager();
+    const p = pm.spawn({ ...fixture('echo-stdin.mjs'), stdin: 'pipe' });
+    const pending: (() => void)[] = [];
+    const c = peer(pm, { authorize: (_who, action) => (action === 'write' ? new Promise<boolean>((r) => pending.push(() => r(true))) : true) });
+    await c.auth();
+    for (const word of ['one', 'two', 'three']) c.send({ type: 'write', id: p.id, data: `${word}\n`, ref: word });
+    // Newest first, whatever is waiting: had the three been asked at once, the writes would run backwards.
+    for (let answered = 0; answered < 3; answered++) {
+      await waitFor(() => pending.length > 0, 'a write waiting for authorize()');
+      pending
+        .splice(0)
+        .reverse()
+        .forEach((go) => go());
+    }
+    await waitFor(() => c.of('ok').length === 3, 'the three writes answered');
+    await p.waitForOutput('three');
+    expect(p.output.read().data.toString().replace(/echo:/g, '')).toBe('one\ntwo\nthree\n');
   });
 
   it('close() ends the subscriptions and leaves the processes running', async () => {

@@ -1,4 +1,5 @@
 import { MessageChannel } from 'node:worker_threads';
+import { serveOverPort } from './channel-peer.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, RemoteError, type Client, type OutputBytes } from '../../src/client/client.js';
 import { createChannel, type Channel } from '../../src/server/channel.js';
@@ -16,25 +17,14 @@ afterEach(() => {
 
 /** A channel and a client on the two ends of a real MessageChannel. */
 function pair(pm: ProcessManager, extra: Partial<Parameters<typeof createChannel>[1]> = {}) {
-  const { port1, port2 } = new MessageChannel();
-  const channel = createChannel(pm, {
-    principal: { id: 'ui' },
-    send: (m) => port1.postMessage(m),
-    onMessage: (listener) => {
-      port1.on('message', listener);
-      return () => port1.off('message', listener);
-    },
-    ...extra,
-  });
-  const client = connect(port2 as never);
+  const served = serveOverPort(pm, { principal: { id: 'ui' }, ...extra });
+  const client = connect(served.port as never);
   const o = {
     client,
-    channel,
+    channel: served.channel,
     close: () => {
       client.close();
-      channel.close();
-      port1.close();
-      port2.close();
+      served.close();
     },
   };
   open.push(o);

@@ -7,6 +7,7 @@ import type { WebSocketConstructor } from '../../src/client/websocket-transport.
 import { createServer, type ProcwardServer } from '../../src/server/websocket-server.js';
 import { fixture, waitFor } from '../helpers/proc.js';
 import { useManager } from '../helpers/use-manager.js';
+import { lineNumbers, upTo } from '../helpers/numbered.js';
 
 const TOKEN = 'reconnect-token-0123456789';
 let server: ProcwardServer | undefined;
@@ -51,13 +52,7 @@ describe('connect(url): a client that comes back', () => {
     expect(sub.exit).toMatchObject({ state: 'completed' });
     const whole = Buffer.concat(parts);
     expect(whole.equals(p.output.read({ since: 0 }).data)).toBe(true);
-    expect(
-      whole
-        .toString()
-        .trim()
-        .split('\n')
-        .map((l) => (JSON.parse(l) as { n: number }).n),
-    ).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    expect(lineNumbers(whole)).toEqual(upTo(300));
     // Requests work on the connection it came back on.
     await waitFor(async () => (await c.list().catch(() => undefined))?.length === 1, 'a list over the new connection');
     c.close();

@@ -7,6 +7,7 @@ import { CloseCode, createServer, type ProcwardServer } from '../../src/server/w
 import type { ProcessManager } from '../../src/index.js';
 import { fixture, isAlive, waitFor } from '../helpers/proc.js';
 import { useManager } from '../helpers/use-manager.js';
+import { lineNumbers, upTo } from '../helpers/numbered.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
 const servers: ProcwardServer[] = [];
@@ -131,13 +132,7 @@ describe('createServer: the WebSocket endpoint', () => {
     }
     const whole = Buffer.concat(parts);
     expect(whole.equals(p.output.read({ since: 0 }).data)).toBe(true);
-    expect(
-      whole
-        .toString()
-        .trim()
-        .split('\n')
-        .map((l) => (JSON.parse(l) as { n: number }).n),
-    ).toEqual(Array.from({ length: 150 }, (_, i) => i));
+    expect(lineNumbers(whole)).toEqual(upTo(150));
   });
 
   it('mounts on an existing http.Server beside the host routes; close() ends clients with 1001 and the processes run on', async () => {
